@@ -1,0 +1,54 @@
+# Makefile for the pgmq extension (PGXS).
+#
+#   make              build the shared library and the install script
+#   make install      install into the PostgreSQL found by $(PG_CONFIG)
+#   make test         install packages if missing, build, install, run every
+#                     suite against a throwaway instance (scripts/run-tests.sh)
+#   make demo         build, install, start a throwaway server, show queues
+#                     working, stop and remove it (scripts/demo.sh)
+
+EXTENSION    = pgmq
+EXTVERSION   = $(shell grep default_version $(EXTENSION).control | sed -e "s/.*'\(.*\)'/\1/")
+
+MODULE_big   = pgmq
+OBJS         = src/pgmq.o src/names.o src/plancache.o src/queue.o \
+               src/send.o src/read.o src/ack.o src/metrics.o
+
+DATA         = $(wildcard sql/$(EXTENSION)--*--*.sql)
+DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql
+
+# Regression tests live in test/sql, their expected output in expected/
+# (test/expected is a symlink to it, because pg_regress looks for
+# <inputdir>/expected).
+REGRESS      = $(sort $(patsubst test/sql/%.sql,%,$(wildcard test/sql/*.sql)))
+REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
+ISOLATION    = $(sort $(patsubst test/specs/%.spec,%,$(wildcard test/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test --load-extension=$(EXTENSION)
+TAP_TESTS    = 1
+PROVE_TESTS  = test/t/*.pl
+
+PG_CPPFLAGS  = -I$(srcdir)/src -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+EXTRA_CLEAN  = sql/$(EXTENSION)--$(EXTVERSION).sql results output_iso tmp_check \
+               tmp_instance regression.diffs regression.out log
+
+PG_CONFIG   ?= pg_config
+PGXS        := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+
+ifeq ($(PGXS),)
+# No PostgreSQL development files yet: only the self-installing targets work.
+all install:
+	@echo "PostgreSQL server development files not found; run 'make test' or 'make demo' (they install them), or apt-get install postgresql-server-dev-15" >&2
+	@exit 1
+else
+include $(PGXS)
+endif
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION).sql
+	cp $< $@
+
+.PHONY: test demo
+test:
+	bash scripts/run-tests.sh
+
+demo:
+	bash scripts/demo.sh

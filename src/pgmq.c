@@ -1,0 +1,161 @@
+/*-------------------------------------------------------------------------
+ *
+ * pgmq.c
+ *	  Module entry point of the pgmq extension, and the helpers every
+ *	  SQL-callable function shares: running a kept plan with its rows
+ *	  streamed straight into the function's result set, and checking
+ *	  arguments with clear errors.
+ *
+ * Copyright (c) 2026, the pgmq authors
+ *
+ * IDENTIFICATION
+ *	  src/pgmq.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor/tstoreReceiver.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "tcop/dest.h"
+#include "utils/builtins.h"
+
+#include "compat.h"
+#include "pgmq.h"
+
+PG_MODULE_MAGIC_EXT(.name = "pgmq",.version = "1.13.100");
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	/* nothing to set up yet: plans are prepared lazily per backend */
+}
+
+void
+pgmq_spi_connect(void)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pgmq: SPI_connect failed");
+}
+
+void
+pgmq_spi_finish(void)
+{
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "pgmq: SPI_finish failed");
+}
+
+/*
+ * Set up the function's materialized result set from the declared result
+ * type (works for SETOF scalar and SETOF composite alike).
+ */
+ReturnSetInfo *
+pgmq_srf_init(FunctionCallInfo fcinfo)
+{
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	return (ReturnSetInfo *) fcinfo->resultinfo;
+}
+
+/*
+ * Execute a kept plan and append the rows it returns (RETURNING or SELECT)
+ * to the result set, with no intermediate SPI_tuptable copy.  Returns the
+ * number of rows processed.  detoast: copy out-of-line values, for rows
+ * that the statement itself deletes.
+ */
+uint64
+pgmq_run_into_srf(ReturnSetInfo *rsinfo, SPIPlanPtr plan, ParamListInfo params,
+				  bool detoast)
+{
+	DestReceiver *dest = CreateDestReceiver(DestTuplestore);
+	SPIExecuteOptions options;
+	int			rc;
+
+	SetTuplestoreDestReceiverParams(dest, rsinfo->setResult,
+									rsinfo->econtext->ecxt_per_query_memory,
+									detoast, rsinfo->setDesc,
+									gettext_noop("pgmq statement returned rows of an unexpected type"));
+	memset(&options, 0, sizeof(options));
+	options.params = params;
+	options.read_only = false;
+	options.dest = dest;
+	rc = SPI_execute_plan_extended(plan, &options);
+	dest->rDestroy(dest);
+	if (rc < 0)
+		elog(ERROR, "pgmq: SPI_execute_plan_extended failed: %s",
+			 SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/*
+ * Execute a kept plan; returned rows (if any) are in SPI_tuptable.
+ */
+uint64
+pgmq_run(SPIPlanPtr plan, ParamListInfo params, long tcount)
+{
+	SPIExecuteOptions options;
+	int			rc;
+
+	memset(&options, 0, sizeof(options));
+	options.params = params;
+	options.read_only = false;
+	options.tcount = tcount;
+	rc = SPI_execute_plan_extended(plan, &options);
+	if (rc < 0)
+		elog(ERROR, "pgmq: SPI_execute_plan_extended failed: %s",
+			 SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/*
+ * Raise "<what> must not be null" (22004) if argument argno is NULL.
+ */
+void
+pgmq_require_arg(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", what)));
+}
+
+/*
+ * A non-NULL, non-negative integer argument (seconds of delay or of
+ * visibility timeout).
+ */
+int32
+pgmq_arg_nonneg_int(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	int32		v;
+
+	pgmq_require_arg(fcinfo, argno, what);
+	v = PG_GETARG_INT32(argno);
+	if (v < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be negative", what),
+				 errdetail("Value given was %d.", v)));
+	return v;
+}
+
+/*
+ * A non-NULL timestamptz argument.
+ */
+TimestampTz
+pgmq_arg_timestamptz(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	pgmq_require_arg(fcinfo, argno, what);
+	return PG_GETARG_TIMESTAMPTZ(argno);
+}
+
+/*
+ * base + seconds, as a timestamptz.  seconds is a non-negative int32, so
+ * this cannot overflow for any base a clock can return.
+ */
+TimestampTz
+pgmq_after_seconds(TimestampTz base, int32 seconds)
+{
+	return base + (TimestampTz) seconds * USECS_PER_SEC;
+}

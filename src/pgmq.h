@@ -1,0 +1,105 @@
+/*-------------------------------------------------------------------------
+ *
+ * pgmq.h
+ *	  Declarations shared by the C modules of the pgmq extension: queue
+ *	  names, the per-backend cache of prepared statements, and the small
+ *	  helpers every SQL-callable function uses to run them.
+ *
+ * Copyright (c) 2026, the pgmq authors
+ *
+ * IDENTIFICATION
+ *	  src/pgmq.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGMQ_H
+#define PGMQ_H
+
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "nodes/params.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+
+#define PGMQ_SCHEMA			"pgmq"
+
+/*
+ * Longest queue name in bytes.  The longest identifier derived from a name
+ * is "archived_at_idx_<name>" (and pg_partman's "template_pgmq_q_<name>"),
+ * 16 bytes of prefix; 16 + 47 = 63 = NAMEDATALEN - 1, so nothing is ever
+ * truncated.  For the ASCII names we accept this is PGMQ's 47-character rule.
+ */
+#define PGMQ_MAX_NAME_LEN	47
+
+/* A validated queue name and the relation names derived from it. */
+typedef struct PgmqName
+{
+	char		name[NAMEDATALEN];	/* as given by the caller */
+	char		lower[NAMEDATALEN]; /* ASCII-lowercased: the table key */
+	char		qtable[NAMEDATALEN];	/* q_<lower> */
+	char		atable[NAMEDATALEN];	/* a_<lower> */
+} PgmqName;
+
+/* names.c */
+extern void pgmq_name_init(const char *str, int len, PgmqName *out);
+extern bool pgmq_name_is_valid(const char *str, int len);
+extern void pgmq_name_from_arg(FunctionCallInfo fcinfo, int argno, PgmqName *out);
+extern int64 pgmq_name_lock_key(const char *str);
+
+/* The statements every queue has, prepared lazily and kept per backend. */
+typedef enum PgmqPlanKind
+{
+	PGMQ_PLAN_SEND,
+	PGMQ_PLAN_SEND_BATCH,
+	PGMQ_PLAN_READ,
+	PGMQ_PLAN_READ_COND,
+	PGMQ_PLAN_POP,
+	PGMQ_PLAN_DELETE,
+	PGMQ_PLAN_DELETE_BATCH,
+	PGMQ_PLAN_ARCHIVE,
+	PGMQ_PLAN_ARCHIVE_BATCH,
+	PGMQ_PLAN_SET_VT,
+	PGMQ_PLAN_SET_VT_BATCH,
+	PGMQ_PLAN_METRICS,
+	PGMQ_NUM_PLANS
+} PgmqPlanKind;
+
+typedef struct PgmqQueue PgmqQueue;
+
+/* plancache.c */
+extern PgmqQueue *pgmq_queue_open(const PgmqName *name, bool need_archive, bool missing_ok);
+extern SPIPlanPtr pgmq_queue_plan(PgmqQueue *queue, PgmqPlanKind kind);
+extern Oid	pgmq_queue_relid(PgmqQueue *queue);
+extern void pgmq_queue_forget(const PgmqName *name);
+extern Oid	pgmq_schema_oid(void);
+
+/* pgmq.c: running statements */
+extern ReturnSetInfo *pgmq_srf_init(FunctionCallInfo fcinfo);
+extern uint64 pgmq_run_into_srf(ReturnSetInfo *rsinfo, SPIPlanPtr plan,
+								ParamListInfo params, bool detoast);
+extern uint64 pgmq_run(SPIPlanPtr plan, ParamListInfo params, long tcount);
+extern void pgmq_spi_connect(void);
+extern void pgmq_spi_finish(void);
+
+/* pgmq.c: argument helpers */
+extern int32 pgmq_arg_nonneg_int(FunctionCallInfo fcinfo, int argno, const char *what);
+extern TimestampTz pgmq_arg_timestamptz(FunctionCallInfo fcinfo, int argno, const char *what);
+extern TimestampTz pgmq_after_seconds(TimestampTz base, int32 seconds);
+extern void pgmq_require_arg(FunctionCallInfo fcinfo, int argno, const char *what);
+
+/* read.c: shared by read and read_with_poll */
+extern uint64 pgmq_read_once(ReturnSetInfo *rsinfo, PgmqQueue *queue, int32 vt,
+							 bool qty_null, int64 qty, Jsonb *conditional);
+
+static inline void
+pgmq_param(ParamListInfo params, int i, Oid type, Datum value, bool isnull)
+{
+	params->params[i].ptype = type;
+	params->params[i].value = value;
+	params->params[i].isnull = isnull;
+	params->params[i].pflags = PARAM_FLAG_CONST;
+}
+
+#endif							/* PGMQ_H */

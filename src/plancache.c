@@ -1,0 +1,374 @@
+/*-------------------------------------------------------------------------
+ *
+ * plancache.c
+ *	  Per-backend cache of prepared, kept SPI plans, one set per queue.
+ *
+ * Every hot-path statement (send, read, pop, delete, archive, set_vt,
+ * metrics) is prepared the first time a backend uses it on a queue, kept
+ * with SPI_keepplan(), and reused for the life of the backend.  All SQL
+ * text is built here, once per queue and statement, from fixed templates:
+ * identifiers are quoted, values are always $n parameters, and every
+ * operator and function is schema-qualified so a hostile search_path
+ * cannot capture them.
+ *
+ * Statements are shaped so that the generic plan is the good plan (no
+ * "LIMIT $n" in a join; the claim subquery is an InitPlan feeding
+ * "msg_id = ANY(...)"), and prepared with CURSOR_OPT_GENERIC_PLAN so the
+ * plan cache never re-plans per call.  test/sql/plans.sql shows them.
+ *
+ * Staleness: each call resolves the queue table by name in the pgmq
+ * schema (a syscache lookup).  A missing table is "queue does not exist";
+ * a table whose OID changed (dropped and re-created, or the extension
+ * dropped and re-installed) gets its plans freed and prepared again.
+ * Anything else (ALTER TABLE, new indexes, ANALYZE) is handled by the
+ * core plan cache, which re-validates kept plans itself.
+ *
+ * Copyright (c) 2026, the pgmq authors
+ *
+ * IDENTIFICATION
+ *	  src/plancache.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/dependency.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "pgmq.h"
+
+struct PgmqQueue
+{
+	char		key[NAMEDATALEN];	/* lowercased queue name: hash key */
+	Oid			qrelid;			/* pgmq.q_<key> when the plans were made */
+	Oid			arelid;			/* pgmq.a_<key>, or InvalidOid if unchecked */
+	char		qtable[NAMEDATALEN];
+	char		atable[NAMEDATALEN];
+	SPIPlanPtr	plans[PGMQ_NUM_PLANS];
+};
+
+/* Columns of pgmq.message_record, in order, as RETURNING lists them. */
+#define MSG_COLS \
+	"msg_id, read_ct, enqueued_at, last_read_at, vt, message, headers"
+
+/*
+ * Claim subquery shared by read and pop: the lowest visible msg_ids, locked,
+ * skipping rows other transactions hold.  @Q@ is the queue table.
+ */
+#define CLAIM(extra, limitparam) \
+	"SELECT c.msg_id FROM @Q@ c " \
+	"WHERE c.vt OPERATOR(pg_catalog.<=) $2" extra " " \
+	"ORDER BY c.msg_id LIMIT " limitparam " FOR UPDATE SKIP LOCKED"
+
+#define READ_SQL(extra) \
+	"UPDATE @Q@ q SET vt = $1, " \
+	"read_ct = q.read_ct OPERATOR(pg_catalog.+) 1, last_read_at = $2 " \
+	"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(" CLAIM(extra, "$3") ")) " \
+	"RETURNING q.msg_id, q.read_ct, q.enqueued_at, q.last_read_at, q.vt, q.message, q.headers"
+
+#define ARCHIVE_SQL(cond) \
+	"WITH moved AS (DELETE FROM @Q@ WHERE " cond " RETURNING " MSG_COLS ") " \
+	"INSERT INTO @A@ (" MSG_COLS ") SELECT " MSG_COLS " FROM moved RETURNING msg_id"
+
+typedef struct PgmqPlanDef
+{
+	const char *sql;			/* @Q@ = queue table, @A@ = archive table,
+								 * @SEQ@ = sequence expression (metrics) */
+	int			nargs;
+	Oid			argtypes[4];
+} PgmqPlanDef;
+
+static const PgmqPlanDef plan_defs[PGMQ_NUM_PLANS] = {
+	[PGMQ_PLAN_SEND] = {
+		"INSERT INTO @Q@ (vt, message, headers) VALUES ($1, $2, $3) RETURNING msg_id",
+		3, {TIMESTAMPTZOID, JSONBOID, JSONBOID}
+	},
+	[PGMQ_PLAN_SEND_BATCH] = {
+		"INSERT INTO @Q@ (vt, message, headers) "
+		"SELECT $1, u.m, u.h FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) "
+		"WITH ORDINALITY AS u(m, h, n) "
+		"ORDER BY u.n RETURNING msg_id",
+		3, {TIMESTAMPTZOID, JSONBARRAYOID, JSONBARRAYOID}
+	},
+	[PGMQ_PLAN_READ] = {
+		READ_SQL(""),
+		3, {TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID}
+	},
+	[PGMQ_PLAN_READ_COND] = {
+		READ_SQL(" AND c.message OPERATOR(pg_catalog.@>) $4"),
+		4, {TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID, JSONBOID}
+	},
+	[PGMQ_PLAN_POP] = {
+		"DELETE FROM @Q@ q "
+		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(" CLAIM("", "$1") ")) "
+		"RETURNING q.msg_id, q.read_ct, q.enqueued_at, q.last_read_at, q.vt, q.message, q.headers",
+		2, {INT8OID, TIMESTAMPTZOID}
+	},
+	[PGMQ_PLAN_DELETE] = {
+		"DELETE FROM @Q@ WHERE msg_id OPERATOR(pg_catalog.=) $1 RETURNING msg_id",
+		1, {INT8OID}
+	},
+	[PGMQ_PLAN_DELETE_BATCH] = {
+		"DELETE FROM @Q@ WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1) RETURNING msg_id",
+		1, {INT8ARRAYOID}
+	},
+	[PGMQ_PLAN_ARCHIVE] = {
+		ARCHIVE_SQL("msg_id OPERATOR(pg_catalog.=) $1"),
+		1, {INT8OID}
+	},
+	[PGMQ_PLAN_ARCHIVE_BATCH] = {
+		ARCHIVE_SQL("msg_id OPERATOR(pg_catalog.=) ANY ($1)"),
+		1, {INT8ARRAYOID}
+	},
+	[PGMQ_PLAN_SET_VT] = {
+		"UPDATE @Q@ SET vt = $2 WHERE msg_id OPERATOR(pg_catalog.=) $1 RETURNING " MSG_COLS,
+		2, {INT8OID, TIMESTAMPTZOID}
+	},
+	[PGMQ_PLAN_SET_VT_BATCH] = {
+		"UPDATE @Q@ SET vt = $2 WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1) RETURNING " MSG_COLS,
+		2, {INT8ARRAYOID, TIMESTAMPTZOID}
+	},
+	[PGMQ_PLAN_METRICS] = {
+		"SELECT pg_catalog.count(*), "
+		"pg_catalog.count(*) FILTER (WHERE vt OPERATOR(pg_catalog.<=) $1), "
+		"pg_catalog.max(enqueued_at), pg_catalog.min(enqueued_at), "
+		"(@SEQ@) FROM @Q@",
+		1, {TIMESTAMPTZOID}
+	},
+};
+
+static HTAB *queue_cache = NULL;
+
+static void
+pgmq_cache_init(void)
+{
+	HASHCTL		ctl;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = NAMEDATALEN;
+	ctl.entrysize = sizeof(PgmqQueue);
+	ctl.hcxt = TopMemoryContext;
+	queue_cache = hash_create("pgmq queue plans", 64, &ctl,
+							  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+}
+
+static void
+pgmq_queue_free_plans(PgmqQueue *queue)
+{
+	int			i;
+
+	for (i = 0; i < PGMQ_NUM_PLANS; i++)
+	{
+		if (queue->plans[i] != NULL)
+		{
+			SPI_freeplan(queue->plans[i]);
+			queue->plans[i] = NULL;
+		}
+	}
+}
+
+Oid
+pgmq_schema_oid(void)
+{
+	Oid			nsp = get_namespace_oid(PGMQ_SCHEMA, true);
+
+	if (!OidIsValid(nsp))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_SCHEMA),
+				 errmsg("schema \"%s\" does not exist", PGMQ_SCHEMA),
+				 errhint("Run CREATE EXTENSION pgmq.")));
+	return nsp;
+}
+
+/*
+ * Find the queue's tables and its cached plans.  Raises "queue does not
+ * exist" (42P01) unless missing_ok, in which case NULL is returned.  With
+ * need_archive the archive table must exist too.
+ */
+PgmqQueue *
+pgmq_queue_open(const PgmqName *name, bool need_archive, bool missing_ok)
+{
+	Oid			nsp = pgmq_schema_oid();
+	Oid			qrelid = get_relname_relid(name->qtable, nsp);
+	PgmqQueue  *queue;
+	bool		found;
+
+	if (!OidIsValid(qrelid))
+	{
+		if (missing_ok)
+			return NULL;
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("queue \"%s\" does not exist", name->name),
+				 errhint("Create it with pgmq.create('%s').", name->name)));
+	}
+
+	if (queue_cache == NULL)
+		pgmq_cache_init();
+	queue = hash_search(queue_cache, name->lower, HASH_ENTER, &found);
+	if (!found)
+	{
+		memset(queue->plans, 0, sizeof(queue->plans));
+		queue->qrelid = qrelid;
+		queue->arelid = InvalidOid;
+		strlcpy(queue->qtable, name->qtable, NAMEDATALEN);
+		strlcpy(queue->atable, name->atable, NAMEDATALEN);
+	}
+	else if (queue->qrelid != qrelid)
+	{
+		/* dropped and re-created since we prepared: start over */
+		pgmq_queue_free_plans(queue);
+		queue->qrelid = qrelid;
+		queue->arelid = InvalidOid;
+	}
+
+	if (need_archive)
+	{
+		Oid			arelid = get_relname_relid(name->atable, nsp);
+
+		if (!OidIsValid(arelid))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_TABLE),
+					 errmsg("archive table of queue \"%s\" does not exist", name->name),
+					 errdetail("Table \"%s.%s\" is missing.", PGMQ_SCHEMA, name->atable),
+					 errhint("Run pgmq.create('%s') to re-create it.", name->name)));
+		if (queue->arelid != arelid)
+		{
+			if (queue->plans[PGMQ_PLAN_ARCHIVE])
+				SPI_freeplan(queue->plans[PGMQ_PLAN_ARCHIVE]);
+			if (queue->plans[PGMQ_PLAN_ARCHIVE_BATCH])
+				SPI_freeplan(queue->plans[PGMQ_PLAN_ARCHIVE_BATCH]);
+			queue->plans[PGMQ_PLAN_ARCHIVE] = NULL;
+			queue->plans[PGMQ_PLAN_ARCHIVE_BATCH] = NULL;
+			queue->arelid = arelid;
+		}
+	}
+	return queue;
+}
+
+Oid
+pgmq_queue_relid(PgmqQueue *queue)
+{
+	return queue->qrelid;
+}
+
+/*
+ * The expression metrics uses for total_messages: the identity sequence's
+ * last value, or 0 when it was never called (or the table has none).
+ */
+static char *
+pgmq_sequence_expr(PgmqQueue *queue)
+{
+	AttrNumber	attnum = get_attnum(queue->qrelid, "msg_id");
+	Oid			seqid = InvalidOid;
+
+	if (attnum != InvalidAttrNumber)
+		seqid = getIdentitySequence(queue->qrelid, attnum, true);
+	if (!OidIsValid(seqid))
+	{
+		List	   *owned = getOwnedSequences(queue->qrelid);
+
+		if (owned != NIL)
+			seqid = linitial_oid(owned);
+	}
+	if (!OidIsValid(seqid))
+		return pstrdup("SELECT 0::pg_catalog.int8");
+
+	return psprintf("SELECT CASE WHEN s.is_called THEN s.last_value ELSE 0 END FROM %s s",
+					quote_qualified_identifier(get_namespace_name(get_rel_namespace(seqid)),
+											   get_rel_name(seqid)));
+}
+
+/*
+ * Expand a statement template: every @Q@, @A@ and @SEQ@ is replaced by
+ * the (already quoted) queue table, archive table and sequence expression.
+ */
+static char *
+expand_template(const char *tmpl, const char *q, const char *a, const char *seq)
+{
+	StringInfoData buf;
+	const char *p = tmpl;
+
+	initStringInfo(&buf);
+	while (*p)
+	{
+		if (strncmp(p, "@Q@", 3) == 0)
+		{
+			appendStringInfoString(&buf, q);
+			p += 3;
+		}
+		else if (strncmp(p, "@A@", 3) == 0)
+		{
+			appendStringInfoString(&buf, a);
+			p += 3;
+		}
+		else if (strncmp(p, "@SEQ@", 5) == 0)
+		{
+			appendStringInfoString(&buf, seq);
+			p += 5;
+		}
+		else
+			appendStringInfoChar(&buf, *p++);
+	}
+	return buf.data;
+}
+
+/*
+ * The kept plan of one statement for this queue, prepared on first use.
+ * Must be called inside an SPI connection.
+ */
+SPIPlanPtr
+pgmq_queue_plan(PgmqQueue *queue, PgmqPlanKind kind)
+{
+	const PgmqPlanDef *def = &plan_defs[kind];
+	char	   *qname;
+	char	   *aname;
+	char	   *seq = "";
+	char	   *sql;
+	SPIPlanPtr	plan;
+
+	if (queue->plans[kind] != NULL)
+		return queue->plans[kind];
+
+	qname = quote_qualified_identifier(PGMQ_SCHEMA, queue->qtable);
+	aname = quote_qualified_identifier(PGMQ_SCHEMA, queue->atable);
+	if (kind == PGMQ_PLAN_METRICS)
+		seq = pgmq_sequence_expr(queue);
+	sql = expand_template(def->sql, qname, aname, seq);
+
+	plan = SPI_prepare_cursor(sql, def->nargs, (Oid *) def->argtypes,
+							  CURSOR_OPT_GENERIC_PLAN);
+	if (plan == NULL)
+		elog(ERROR, "pgmq: SPI_prepare_cursor failed for \"%s\": %s",
+			 sql, SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "pgmq: SPI_keepplan failed");
+	queue->plans[kind] = plan;
+	pfree(sql);
+	return plan;
+}
+
+/*
+ * Drop what we cached for a queue (after drop_queue in this backend).
+ */
+void
+pgmq_queue_forget(const PgmqName *name)
+{
+	PgmqQueue  *queue;
+
+	if (queue_cache == NULL)
+		return;
+	queue = hash_search(queue_cache, name->lower, HASH_FIND, NULL);
+	if (queue != NULL)
+	{
+		pgmq_queue_free_plans(queue);
+		hash_search(queue_cache, name->lower, HASH_REMOVE, NULL);
+	}
+}

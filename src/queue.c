@@ -1,0 +1,355 @@
+/*-------------------------------------------------------------------------
+ *
+ * queue.c
+ *	  Queue lifecycle: pgmq.create (and create_non_partitioned,
+ *	  create_unlogged, create_queue), drop_queue, purge_queue, list_queues,
+ *	  detach_archive, and the name helpers validate_queue_name,
+ *	  format_table_name and acquire_queue_lock.
+ *
+ * Tables are created exactly as PGMQ 1.13 lays them out (same columns,
+ * defaults, identity, index and sequence names) and are not extension
+ * members, so they survive DROP EXTENSION and are dumped by pg_dump.
+ * create and drop_queue serialize per queue with a transaction-level
+ * advisory lock keyed on the lowercased name, so "MyQ" and "myq" cannot
+ * race each other into one table; a name whose lowercase form belongs to
+ * a differently spelled queue is refused.  Re-creating a queue is a quiet
+ * no-op that only fills in what is missing (so queues whose tables were
+ * made by a client, or left behind by DROP EXTENSION, are adopted).
+ *
+ * DDL here is built per call (it is not a hot path), always from a
+ * validated name passed through quote_identifier().
+ *
+ * Copyright (c) 2026, the pgmq authors
+ *
+ * IDENTIFICATION
+ *	  src/queue.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
+
+#include "pgmq.h"
+
+static void
+lock_queue_name(const char *key_name)
+{
+	DirectFunctionCall1(pg_advisory_xact_lock_int8,
+						Int64GetDatum(pgmq_name_lock_key(key_name)));
+}
+
+static void
+run_sql(const char *sql, int expected)
+{
+	int			rc = SPI_execute(sql, false, 0);
+
+	if (rc != expected)
+		elog(ERROR, "pgmq: \"%s\" failed: %s", sql, SPI_result_code_string(rc));
+}
+
+static bool
+relation_exists(const char *relname, Oid nsp)
+{
+	return OidIsValid(get_relname_relid(relname, nsp));
+}
+
+/*
+ * Refuse a name whose lowercase form is registered under another spelling
+ * (PGMQ would silently share one table between them).
+ */
+static void
+check_spelling_conflict(const PgmqName *name)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	uint64		i;
+
+	args[0] = CStringGetTextDatum(name->lower);
+	if (SPI_execute_with_args("SELECT queue_name::pg_catalog.text FROM pgmq.meta "
+							  "WHERE pg_catalog.lower(queue_name::pg_catalog.text) OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "pgmq: could not read pgmq.meta");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		char	   *existing = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+
+		if (strcmp(existing, name->name) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_TABLE),
+					 errmsg("queue \"%s\" conflicts with existing queue \"%s\"",
+							name->name, existing),
+					 errdetail("Both names map to table \"%s.%s\"; queue names are case-insensitive.",
+							   PGMQ_SCHEMA, name->qtable),
+					 errhint("Use the existing name \"%s\", or choose a different name.",
+							 existing)));
+	}
+}
+
+/*
+ * Create whatever of the queue's objects is missing and register it.
+ */
+static void
+create_queue(const PgmqName *name, bool unlogged)
+{
+	Oid			nsp;
+	char		idxname[NAMEDATALEN];
+	char	   *q;
+	char	   *a;
+	Oid			qrelid;
+	Oid			argtypes[2] = {TEXTOID, BOOLOID};
+	Datum		args[2];
+
+	lock_queue_name(name->lower);
+	nsp = pgmq_schema_oid();
+	q = quote_qualified_identifier(PGMQ_SCHEMA, name->qtable);
+	a = quote_qualified_identifier(PGMQ_SCHEMA, name->atable);
+
+	pgmq_spi_connect();
+	check_spelling_conflict(name);
+
+	if (!relation_exists(name->qtable, nsp))
+		run_sql(psprintf("CREATE %sTABLE %s ("
+						 "msg_id pg_catalog.int8 PRIMARY KEY GENERATED ALWAYS AS IDENTITY, "
+						 "read_ct pg_catalog.int4 DEFAULT 0 NOT NULL, "
+						 "enqueued_at pg_catalog.timestamptz DEFAULT pg_catalog.now() NOT NULL, "
+						 "last_read_at pg_catalog.timestamptz, "
+						 "vt pg_catalog.timestamptz NOT NULL, "
+						 "message pg_catalog.jsonb, "
+						 "headers pg_catalog.jsonb)",
+						 unlogged ? "UNLOGGED " : "", q),
+				SPI_OK_UTILITY);
+	snprintf(idxname, NAMEDATALEN, "%s_vt_idx", name->qtable);
+	if (!relation_exists(idxname, nsp))
+		run_sql(psprintf("CREATE INDEX %s ON %s (vt)", quote_identifier(idxname), q),
+				SPI_OK_UTILITY);
+
+	if (!relation_exists(name->atable, nsp))
+		run_sql(psprintf("CREATE TABLE %s ("
+						 "msg_id pg_catalog.int8 PRIMARY KEY, "
+						 "read_ct pg_catalog.int4 DEFAULT 0 NOT NULL, "
+						 "enqueued_at pg_catalog.timestamptz DEFAULT pg_catalog.now() NOT NULL, "
+						 "last_read_at pg_catalog.timestamptz, "
+						 "archived_at pg_catalog.timestamptz DEFAULT pg_catalog.now() NOT NULL, "
+						 "vt pg_catalog.timestamptz NOT NULL, "
+						 "message pg_catalog.jsonb, "
+						 "headers pg_catalog.jsonb)", a),
+				SPI_OK_UTILITY);
+	/* PGMQ does not lowercase the archive index name; neither do we */
+	snprintf(idxname, NAMEDATALEN, "archived_at_idx_%s", name->name);
+	if (!relation_exists(idxname, nsp))
+		run_sql(psprintf("CREATE INDEX %s ON %s (archived_at)", quote_identifier(idxname), a),
+				SPI_OK_UTILITY);
+
+	/* register it, recording what the table really is */
+	qrelid = get_relname_relid(name->qtable, nsp);
+	args[0] = CStringGetTextDatum(name->name);
+	args[1] = BoolGetDatum(get_rel_persistence(qrelid) == RELPERSISTENCE_UNLOGGED);
+	if (SPI_execute_with_args("INSERT INTO pgmq.meta (queue_name, is_partitioned, is_unlogged) "
+							  "VALUES ($1, false, $2) ON CONFLICT (queue_name) DO NOTHING",
+							  2, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "pgmq: could not register queue in pgmq.meta");
+	pgmq_spi_finish();
+}
+
+/* create(queue_name text) -> void; also create_non_partitioned and create_queue */
+PG_FUNCTION_INFO_V1(pgmq_create);
+Datum
+pgmq_create(PG_FUNCTION_ARGS)
+{
+	PgmqName	name;
+
+	pgmq_name_from_arg(fcinfo, 0, &name);
+	create_queue(&name, false);
+	PG_RETURN_VOID();
+}
+
+/* create_unlogged(queue_name text) -> void */
+PG_FUNCTION_INFO_V1(pgmq_create_unlogged);
+Datum
+pgmq_create_unlogged(PG_FUNCTION_ARGS)
+{
+	PgmqName	name;
+
+	pgmq_name_from_arg(fcinfo, 0, &name);
+	create_queue(&name, true);
+	PG_RETURN_VOID();
+}
+
+/*
+ * Drop a queue's tables and registration.  Returns false (with PGMQ's
+ * NOTICE) when the queue table does not exist; a stale registration is
+ * removed either way.
+ */
+static bool
+drop_queue(const PgmqName *name)
+{
+	Oid			nsp;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	bool		existed;
+
+	lock_queue_name(name->lower);
+	nsp = pgmq_schema_oid();
+
+	pgmq_spi_connect();
+	args[0] = CStringGetTextDatum(name->lower);
+	if (SPI_execute_with_args("DELETE FROM pgmq.meta "
+							  "WHERE pg_catalog.lower(queue_name::pg_catalog.text) OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, args, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "pgmq: could not update pgmq.meta");
+
+	existed = relation_exists(name->qtable, nsp);
+	if (existed)
+		run_sql(psprintf("DROP TABLE %s",
+						 quote_qualified_identifier(PGMQ_SCHEMA, name->qtable)),
+				SPI_OK_UTILITY);
+	if (relation_exists(name->atable, nsp))
+		run_sql(psprintf("DROP TABLE %s",
+						 quote_qualified_identifier(PGMQ_SCHEMA, name->atable)),
+				SPI_OK_UTILITY);
+	pgmq_spi_finish();
+
+	pgmq_queue_forget(name);
+	if (!existed)
+		ereport(NOTICE,
+				(errmsg("pgmq queue `%s` does not exist", name->name)));
+	return existed;
+}
+
+/* drop_queue(queue_name text) -> boolean */
+PG_FUNCTION_INFO_V1(pgmq_drop_queue);
+Datum
+pgmq_drop_queue(PG_FUNCTION_ARGS)
+{
+	PgmqName	name;
+
+	pgmq_name_from_arg(fcinfo, 0, &name);
+	PG_RETURN_BOOL(drop_queue(&name));
+}
+
+/* drop_queue(queue_name text, partitioned boolean) -> boolean (deprecated: always true) */
+PG_FUNCTION_INFO_V1(pgmq_drop_queue_deprecated);
+Datum
+pgmq_drop_queue_deprecated(PG_FUNCTION_ARGS)
+{
+	PgmqName	name;
+
+	ereport(WARNING,
+			(errmsg("drop_queue(queue_name, partitioned) is deprecated and will be removed in PGMQ v2.0. Use drop_queue(queue_name) instead")));
+	pgmq_name_from_arg(fcinfo, 0, &name);
+	(void) drop_queue(&name);
+	PG_RETURN_BOOL(true);
+}
+
+/*
+ * purge_queue(queue_name text) -> bigint: the number of messages removed.
+ * Like PGMQ this TRUNCATEs (ACCESS EXCLUSIVE lock; archive untouched;
+ * msg_id sequence not reset).
+ */
+PG_FUNCTION_INFO_V1(pgmq_purge_queue);
+Datum
+pgmq_purge_queue(PG_FUNCTION_ARGS)
+{
+	PgmqName	name;
+	char	   *q;
+	int64		count;
+	bool		isnull;
+
+	pgmq_name_from_arg(fcinfo, 0, &name);
+	(void) pgmq_queue_open(&name, false, false);
+	q = quote_qualified_identifier(PGMQ_SCHEMA, name.qtable);
+
+	pgmq_spi_connect();
+	/* lock first, so the count is exactly what TRUNCATE removes */
+	run_sql(psprintf("LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", q), SPI_OK_UTILITY);
+	run_sql(psprintf("SELECT pg_catalog.count(*) FROM %s", q), SPI_OK_SELECT);
+	count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	run_sql(psprintf("TRUNCATE %s", q), SPI_OK_UTILITY);
+	pgmq_spi_finish();
+
+	PG_RETURN_INT64(count);
+}
+
+/* list_queues() -> SETOF pgmq.queue_record, in queue_name order */
+PG_FUNCTION_INFO_V1(pgmq_list_queues);
+Datum
+pgmq_list_queues(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = pgmq_srf_init(fcinfo);
+	SPIPlanPtr	plan;
+
+	pgmq_spi_connect();
+	plan = SPI_prepare("SELECT queue_name, is_partitioned, is_unlogged, created_at "
+					   "FROM pgmq.meta ORDER BY queue_name", 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "pgmq: could not read pgmq.meta");
+	pgmq_run_into_srf(rsinfo, plan, NULL, false);
+	pgmq_spi_finish();
+	return (Datum) 0;
+}
+
+/* detach_archive(queue_name text) -> void: deprecated no-op, as in PGMQ */
+PG_FUNCTION_INFO_V1(pgmq_detach_archive);
+Datum
+pgmq_detach_archive(PG_FUNCTION_ARGS)
+{
+	PgmqName	name;
+
+	pgmq_name_from_arg(fcinfo, 0, &name);
+	ereport(WARNING,
+			(errmsg("detach_archive(queue_name) is deprecated and is a no-op. It will be removed in PGMQ v2.0. Archive tables are no longer member objects.")));
+	PG_RETURN_VOID();
+}
+
+/* validate_queue_name(queue_name text) -> void: raises if the name is not acceptable */
+PG_FUNCTION_INFO_V1(pgmq_validate_queue_name);
+Datum
+pgmq_validate_queue_name(PG_FUNCTION_ARGS)
+{
+	PgmqName	name;
+
+	pgmq_name_from_arg(fcinfo, 0, &name);
+	PG_RETURN_VOID();
+}
+
+/*
+ * format_table_name(queue_name text, prefix text) -> text:
+ * lower(prefix || '_' || queue_name); NULL when either is NULL.
+ */
+PG_FUNCTION_INFO_V1(pgmq_format_table_name);
+Datum
+pgmq_format_table_name(PG_FUNCTION_ARGS)
+{
+	PgmqName	name;
+	char	   *prefix;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	pgmq_name_from_arg(fcinfo, 0, &name);
+	prefix = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	return DirectFunctionCall1Coll(lower, DEFAULT_COLLATION_OID,
+								   CStringGetTextDatum(psprintf("%s_%s", prefix, name.name)));
+}
+
+/*
+ * acquire_queue_lock(queue_name text) -> void: PGMQ's transaction-level
+ * advisory lock for the name as given.
+ */
+PG_FUNCTION_INFO_V1(pgmq_acquire_queue_lock);
+Datum
+pgmq_acquire_queue_lock(PG_FUNCTION_ARGS)
+{
+	PgmqName	name;
+
+	pgmq_name_from_arg(fcinfo, 0, &name);
+	lock_queue_name(name.name);
+	PG_RETURN_VOID();
+}

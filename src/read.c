@@ -1,0 +1,232 @@
+/*-------------------------------------------------------------------------
+ *
+ * read.c
+ *	  pgmq.read, pgmq.read_with_poll and pgmq.pop: claiming visible
+ *	  messages with FOR UPDATE SKIP LOCKED.
+ *
+ * A read takes the lowest visible msg_ids (vt <= clock), skipping rows
+ * other transactions hold, and sets vt = clock + vt seconds, read_ct + 1,
+ * last_read_at = clock on them, returning the updated rows.  pop deletes
+ * the same candidates and returns them as stored.
+ *
+ * read_with_poll repeats the read until it returns rows or
+ * max_poll_seconds have passed, sleeping poll_interval_ms on the process
+ * latch in between (so cancel, statement_timeout and termination stop it
+ * at once).  Each attempt runs with a fresh snapshot.
+ *
+ * Copyright (c) 2026, the pgmq authors
+ *
+ * IDENTIFICATION
+ *	  src/read.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "storage/latch.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/wait_event.h"
+
+#include "pgmq.h"
+
+/*
+ * The qty argument: NULL means no limit (as PGMQ); negative is an error.
+ */
+static bool
+read_qty(FunctionCallInfo fcinfo, int argno, int64 *qty)
+{
+	int32		v;
+
+	if (PG_ARGISNULL(argno))
+		return true;
+	v = PG_GETARG_INT32(argno);
+	if (v < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_ROW_COUNT_IN_LIMIT_CLAUSE),
+				 errmsg("qty must not be negative"),
+				 errdetail("Value given was %d.", v)));
+	*qty = v;
+	return false;
+}
+
+/*
+ * The conditional argument, or NULL when it filters nothing (SQL NULL or
+ * the empty object '{}').
+ */
+static Jsonb *
+read_conditional(FunctionCallInfo fcinfo, int argno)
+{
+	Jsonb	   *cond;
+
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
+		return NULL;
+	cond = PG_GETARG_JSONB_P(argno);
+	if (JB_ROOT_IS_OBJECT(cond) && JB_ROOT_COUNT(cond) == 0)
+		return NULL;
+	return cond;
+}
+
+/*
+ * One read attempt; appends the claimed rows to the result set and returns
+ * how many there were.  Must be called inside an SPI connection.
+ */
+uint64
+pgmq_read_once(ReturnSetInfo *rsinfo, PgmqQueue *queue, int32 vt,
+			   bool qty_null, int64 qty, Jsonb *conditional)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	ParamListInfo params = makeParamList(conditional ? 4 : 3);
+	SPIPlanPtr	plan;
+
+	pgmq_param(params, 0, TIMESTAMPTZOID,
+			   TimestampTzGetDatum(pgmq_after_seconds(now, vt)), false);
+	pgmq_param(params, 1, TIMESTAMPTZOID, TimestampTzGetDatum(now), false);
+	pgmq_param(params, 2, INT8OID, Int64GetDatum(qty), qty_null);
+	if (conditional)
+		pgmq_param(params, 3, JSONBOID, JsonbPGetDatum(conditional), false);
+
+	plan = pgmq_queue_plan(queue, conditional ? PGMQ_PLAN_READ_COND : PGMQ_PLAN_READ);
+	return pgmq_run_into_srf(rsinfo, plan, params, false);
+}
+
+/*
+ * read(queue_name text, vt integer, qty integer, conditional jsonb DEFAULT '{}')
+ *   -> SETOF pgmq.message_record
+ */
+PG_FUNCTION_INFO_V1(pgmq_read);
+Datum
+pgmq_read(PG_FUNCTION_ARGS)
+{
+	PgmqName	name;
+	ReturnSetInfo *rsinfo;
+	PgmqQueue  *queue;
+	int32		vt;
+	int64		qty = 0;
+	bool		qty_null;
+	Jsonb	   *cond;
+
+	pgmq_name_from_arg(fcinfo, 0, &name);
+	vt = pgmq_arg_nonneg_int(fcinfo, 1, "visibility timeout");
+	qty_null = read_qty(fcinfo, 2, &qty);
+	cond = read_conditional(fcinfo, 3);
+
+	rsinfo = pgmq_srf_init(fcinfo);
+	queue = pgmq_queue_open(&name, false, false);
+
+	pgmq_spi_connect();
+	pgmq_read_once(rsinfo, queue, vt, qty_null, qty, cond);
+	pgmq_spi_finish();
+
+	return (Datum) 0;
+}
+
+/*
+ * read_with_poll(queue_name text, vt integer, qty integer,
+ *				  max_poll_seconds integer DEFAULT 5,
+ *				  poll_interval_ms integer DEFAULT 100,
+ *				  conditional jsonb DEFAULT '{}') -> SETOF pgmq.message_record
+ *
+ * Unlike PGMQ, max_poll_seconds = 0 makes one read attempt (PGMQ returns
+ * nothing without reading).
+ */
+PG_FUNCTION_INFO_V1(pgmq_read_with_poll);
+Datum
+pgmq_read_with_poll(PG_FUNCTION_ARGS)
+{
+	PgmqName	name;
+	ReturnSetInfo *rsinfo;
+	PgmqQueue  *queue;
+	int32		vt;
+	int64		qty = 0;
+	bool		qty_null;
+	int32		max_poll_seconds;
+	int32		poll_interval_ms;
+	Jsonb	   *cond;
+	TimestampTz deadline;
+	MemoryContext loopcxt;
+	MemoryContext oldcxt;
+
+	pgmq_name_from_arg(fcinfo, 0, &name);
+	vt = pgmq_arg_nonneg_int(fcinfo, 1, "visibility timeout");
+	qty_null = read_qty(fcinfo, 2, &qty);
+	max_poll_seconds = pgmq_arg_nonneg_int(fcinfo, 3, "max_poll_seconds");
+	pgmq_require_arg(fcinfo, 4, "poll_interval_ms");
+	poll_interval_ms = PG_GETARG_INT32(4);
+	if (poll_interval_ms <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("poll_interval_ms must be positive"),
+				 errdetail("Value given was %d.", poll_interval_ms)));
+	cond = read_conditional(fcinfo, 5);
+
+	if (max_poll_seconds > 0 && IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("read_with_poll cannot wait for messages in a REPEATABLE READ or SERIALIZABLE transaction"),
+				 errdetail("The transaction's snapshot never sees messages committed after it started."),
+				 errhint("Use READ COMMITTED, or pass max_poll_seconds => 0 for a single attempt.")));
+
+	rsinfo = pgmq_srf_init(fcinfo);
+	queue = pgmq_queue_open(&name, false, false);
+	deadline = pgmq_after_seconds(GetCurrentTimestamp(), max_poll_seconds);
+
+	pgmq_spi_connect();
+	loopcxt = AllocSetContextCreate(CurrentMemoryContext, "pgmq read_with_poll",
+									ALLOCSET_SMALL_SIZES);
+	oldcxt = MemoryContextSwitchTo(loopcxt);
+	for (;;)
+	{
+		long		remaining_ms;
+
+		MemoryContextReset(loopcxt);
+		if (pgmq_read_once(rsinfo, queue, vt, qty_null, qty, cond) > 0)
+			break;
+		remaining_ms = (long) ((deadline - GetCurrentTimestamp()) / 1000);
+		if (remaining_ms <= 0)
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 Min(remaining_ms, (long) poll_interval_ms),
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(loopcxt);
+	pgmq_spi_finish();
+
+	return (Datum) 0;
+}
+
+/*
+ * pop(queue_name text, qty integer DEFAULT 1) -> SETOF pgmq.message_record
+ */
+PG_FUNCTION_INFO_V1(pgmq_pop);
+Datum
+pgmq_pop(PG_FUNCTION_ARGS)
+{
+	PgmqName	name;
+	ReturnSetInfo *rsinfo;
+	PgmqQueue  *queue;
+	ParamListInfo params;
+	int64		qty = 0;
+	bool		qty_null;
+
+	pgmq_name_from_arg(fcinfo, 0, &name);
+	qty_null = read_qty(fcinfo, 1, &qty);
+
+	rsinfo = pgmq_srf_init(fcinfo);
+	queue = pgmq_queue_open(&name, false, false);
+
+	pgmq_spi_connect();
+	params = makeParamList(2);
+	pgmq_param(params, 0, INT8OID, Int64GetDatum(qty), qty_null);
+	pgmq_param(params, 1, TIMESTAMPTZOID, TimestampTzGetDatum(GetCurrentTimestamp()), false);
+	pgmq_run_into_srf(rsinfo, pgmq_queue_plan(queue, PGMQ_PLAN_POP), params, true);
+	pgmq_spi_finish();
+
+	return (Datum) 0;
+}
