@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+#
+# scripts/demo.sh: the `make demo` walk-through.  Installs missing packages,
+# builds and installs pgmq, starts a throwaway PostgreSQL 15 server (private
+# temp directory, Unix socket only, no TCP), runs the queue API step by step
+# printing each statement and its result, then stops the server and removes
+# the directory, whatever happens.  Exits non-zero if any step fails.
+#
+# If test/preload.conf exists it is appended to the server's postgresql.conf
+# (e.g. shared_preload_libraries = 'pgmq').
+set -euo pipefail
+
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+DEMO_DIR=""
+PGDATA_DIR=""
+SERVER_LOG=""
+
+cleanup() {
+    local rc=$?
+    trap - EXIT
+    set +e
+    if [[ $rc -ne 0 && -n $SERVER_LOG ]]; then
+        tail_file "$SERVER_LOG" 40
+    fi
+    if [[ -n $PGDATA_DIR && -f $PGDATA_DIR/postmaster.pid ]]; then
+        as_pg_user "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null 2>&1 ||
+            as_pg_user "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m immediate -w stop >/dev/null 2>&1
+    fi
+    if [[ -n $DEMO_DIR ]]; then
+        rm -rf -- "$DEMO_DIR"
+    fi
+    echo
+    if [[ $rc -eq 0 ]]; then
+        echo "demo finished; instance stopped and removed"
+    else
+        echo "demo FAILED (exit status $rc); instance stopped and removed"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "################################################################"
+echo "#  pgmq demo: a message queue inside PostgreSQL $PG_MAJOR"
+echo "#  (throwaway server, removed at the end)"
+echo "################################################################"
+
+ensure_deps
+build_and_install
+
+DEMO_DIR=$(make_private_dir pgmq-demo)
+PGDATA_DIR=$DEMO_DIR/data
+SERVER_LOG=$DEMO_DIR/server.log
+PORT=$(free_port)
+
+say "initdb $PGDATA_DIR"
+as_pg_user "$PG_BIN/initdb" -D "$PGDATA_DIR" --no-locale -E UTF8 -A trust >"$DEMO_DIR/initdb.log" 2>&1 || {
+    tail_file "$DEMO_DIR/initdb.log" 40
+    die "initdb failed"
+}
+
+as_pg_user tee -a "$PGDATA_DIR/postgresql.conf" >/dev/null <<EOF
+
+# pgmq demo: private server, Unix socket in the demo directory only
+listen_addresses = ''
+port = $PORT
+unix_socket_directories = '$DEMO_DIR'
+EOF
+if [[ -f $REPO_ROOT/test/preload.conf ]]; then
+    say "appending test/preload.conf to postgresql.conf"
+    as_pg_user tee -a "$PGDATA_DIR/postgresql.conf" <"$REPO_ROOT/test/preload.conf" >/dev/null
+fi
+
+say "starting the server (socket $DEMO_DIR, port $PORT)"
+as_pg_user "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$SERVER_LOG" -w -t 60 start >/dev/null
+
+echo
+as_pg_user "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 --echo-queries \
+    -h "$DEMO_DIR" -p "$PORT" -d postgres <<'SQL'
+\echo '=== 1. Install the extension'
+CREATE EXTENSION pgmq;
+
+\echo
+\echo '=== 2. Create a queue called demo (tables pgmq.q_demo and pgmq.a_demo)'
+SELECT pgmq.create('demo');
+
+\echo
+\echo '=== 3. Send one message; the new message id comes back'
+SELECT * FROM pgmq.send(queue_name => 'demo', msg => '{"hello":"world"}');
+
+\echo
+\echo '=== 4. Send three messages in one call'
+SELECT * FROM pgmq.send_batch('demo', ARRAY['{"n":1}','{"n":2}','{"n":3}']::jsonb[]);
+
+\echo
+\echo '=== 5. Read two messages, hiding them from other readers for 30 seconds'
+SELECT msg_id, read_ct, message FROM pgmq.read('demo', 30, 2);
+
+\echo
+\echo '=== 6. Read again: messages 1 and 2 are invisible now, only 3 and 4 come back'
+SELECT msg_id, read_ct, message FROM pgmq.read('demo', 30, 10);
+
+\echo
+\echo '=== 7. Make message 1 visible again at once (visibility timeout 0)'
+SELECT msg_id, vt <= clock_timestamp() AS visible FROM pgmq.set_vt('demo', 1, 0);
+\echo
+\echo '       so the next read gets message 1 again, its read count now 2'
+SELECT msg_id, read_ct, message FROM pgmq.read('demo', 30, 10);
+
+\echo
+\echo '=== 8. Archive message 1: it moves to the archive table pgmq.a_demo'
+SELECT pgmq.archive('demo', 1);
+SELECT msg_id, message FROM pgmq.a_demo;
+
+\echo
+\echo '=== 9. Delete message 2 (acknowledge it)'
+SELECT pgmq.delete('demo', 2);
+
+\echo
+\echo '=== 10. Queue metrics'
+\x on
+SELECT * FROM pgmq.metrics('demo');
+\x off
+
+\echo
+\echo '=== 11. All queues'
+SELECT * FROM pgmq.list_queues();
+
+\echo
+\echo '=== 12. Drop the queue'
+SELECT pgmq.drop_queue('demo');
+SQL
