@@ -63,7 +63,10 @@ relation_exists(const char *relname, Oid nsp)
 
 /*
  * Refuse a name whose lowercase form is registered under another spelling
- * (PGMQ would silently share one table between them).
+ * (PGMQ would silently share one table between them).  Called holding the
+ * name lock; read_only = false makes SPI take a fresh snapshot, so under
+ * READ COMMITTED a registration committed while we waited for the lock is
+ * seen.
  */
 static void
 check_spelling_conflict(const PgmqName *name)
@@ -75,7 +78,7 @@ check_spelling_conflict(const PgmqName *name)
 	args[0] = CStringGetTextDatum(name->lower);
 	if (SPI_execute_with_args("SELECT queue_name::pg_catalog.text FROM pgmq.meta "
 							  "WHERE pg_catalog.lower(queue_name::pg_catalog.text) OPERATOR(pg_catalog.=) $1",
-							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+							  1, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "pgmq: could not read pgmq.meta");
 	for (i = 0; i < SPI_processed; i++)
 	{
