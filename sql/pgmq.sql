@@ -272,3 +272,16 @@ GRANT SELECT ON ALL TABLES IN SCHEMA pgmq TO pg_monitor;
 GRANT SELECT ON ALL SEQUENCES IN SCHEMA pgmq TO pg_monitor;
 ALTER DEFAULT PRIVILEGES IN SCHEMA pgmq GRANT SELECT ON TABLES TO pg_monitor;
 ALTER DEFAULT PRIVILEGES IN SCHEMA pgmq GRANT SELECT ON SEQUENCES TO pg_monitor;
+
+------------------------------------------------------------------------------
+-- Waiting (beyond PGMQ): see README "Waiting for messages"
+------------------------------------------------------------------------------
+
+-- 'shmem' when waiting readers are woken at once (pgmq preloaded), else 'poll'.
+CREATE FUNCTION pgmq.wakeup_mode() RETURNS text
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_wakeup_mode';
+
+-- Wait for a visible message without holding a snapshot; then pgmq.read.
+CREATE PROCEDURE pgmq.wait_for_messages(queue_name text, max_wait_seconds integer DEFAULT 5,
+                                        INOUT ready boolean DEFAULT NULL)
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_wait_for_messages';

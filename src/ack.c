@@ -44,6 +44,8 @@ ack_one(FunctionCallInfo fcinfo, PgmqPlanKind kind)
 	pgmq_param(params, 0, INT8OID, PG_GETARG_DATUM(1), false);
 	n = pgmq_run(pgmq_queue_plan(queue, kind), params, 0);
 	pgmq_spi_finish();
+	if (n > 0)
+		pgmq_wake_on_abort(pgmq_queue_relid(queue));
 
 	PG_RETURN_BOOL(n > 0);
 }
@@ -69,7 +71,8 @@ ack_many(FunctionCallInfo fcinfo, PgmqPlanKind kind)
 	pgmq_spi_connect();
 	params = makeParamList(1);
 	pgmq_param(params, 0, INT8ARRAYOID, PG_GETARG_DATUM(1), false);
-	pgmq_run_into_srf(rsinfo, pgmq_queue_plan(queue, kind), params, false);
+	if (pgmq_run_into_srf(rsinfo, pgmq_queue_plan(queue, kind), params, false) > 0)
+		pgmq_wake_on_abort(pgmq_queue_relid(queue));
 	pgmq_spi_finish();
 
 	return (Datum) 0;
@@ -132,9 +135,15 @@ set_vt_common(FunctionCallInfo fcinfo, bool many, bool absolute)
 	params = makeParamList(2);
 	pgmq_param(params, 0, many ? INT8ARRAYOID : INT8OID, PG_GETARG_DATUM(1), false);
 	pgmq_param(params, 1, TIMESTAMPTZOID, TimestampTzGetDatum(vt), false);
-	pgmq_run_into_srf(rsinfo,
-					  pgmq_queue_plan(queue, many ? PGMQ_PLAN_SET_VT_BATCH : PGMQ_PLAN_SET_VT),
-					  params, false);
+	if (pgmq_run_into_srf(rsinfo,
+						  pgmq_queue_plan(queue, many ? PGMQ_PLAN_SET_VT_BATCH : PGMQ_PLAN_SET_VT),
+						  params, false) > 0)
+	{
+		/* visible now: wake waiters at commit; held rows: wake them on abort */
+		if (vt <= GetCurrentTimestamp())
+			pgmq_wake_on_commit(pgmq_queue_relid(queue));
+		pgmq_wake_on_abort(pgmq_queue_relid(queue));
+	}
 	pgmq_spi_finish();
 
 	return (Datum) 0;

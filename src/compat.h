@@ -68,6 +68,14 @@ pgmq_compat_init_materialized_srf(FunctionCallInfo fcinfo, bits32 flags)
 	pgmq_compat_init_materialized_srf((fcinfo), (flags))
 #endif
 
+/*
+ * PG15 added shmem_request_hook; before it, RequestAddinShmemSpace() is
+ * called directly from _PG_init.
+ */
+#if PG_VERSION_NUM >= 150000
+#define PGMQ_HAVE_SHMEM_REQUEST_HOOK 1
+#endif
+
 /* PG15 renamed EmitWarningsOnPlaceholders to MarkGUCPrefixReserved. */
 #if PG_VERSION_NUM < 150000
 #define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)

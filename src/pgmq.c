@@ -31,7 +31,8 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
-	/* nothing to set up yet: plans are prepared lazily per backend */
+	/* plans are prepared lazily per backend; only waiting needs set-up */
+	pgmq_wait_init();
 }
 
 void

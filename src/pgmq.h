@@ -20,6 +20,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "nodes/params.h"
+#include "storage/condition_variable.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
@@ -63,6 +64,7 @@ typedef enum PgmqPlanKind
 	PGMQ_PLAN_SET_VT,
 	PGMQ_PLAN_SET_VT_BATCH,
 	PGMQ_PLAN_METRICS,
+	PGMQ_PLAN_NEXT_VT,
 	PGMQ_NUM_PLANS
 } PgmqPlanKind;
 
@@ -88,6 +90,17 @@ extern int32 pgmq_arg_nonneg_int(FunctionCallInfo fcinfo, int argno, const char 
 extern TimestampTz pgmq_arg_timestamptz(FunctionCallInfo fcinfo, int argno, const char *what);
 extern TimestampTz pgmq_after_seconds(TimestampTz base, int32 seconds);
 extern void pgmq_require_arg(FunctionCallInfo fcinfo, int argno, const char *what);
+
+/* wait.c: waking readers that wait for messages */
+extern int	pgmq_wakeup_recheck_ms;
+extern void pgmq_wait_init(void);
+extern void pgmq_wake_on_commit(Oid queue_relid);
+extern void pgmq_wake_on_abort(Oid queue_relid);
+extern ConditionVariable *pgmq_wait_begin(Oid queue_relid);
+extern void pgmq_wait_sleep(ConditionVariable *cv, TimestampTz deadline,
+							TimestampTz next_visible, int poll_interval_ms);
+extern void pgmq_wait_end(ConditionVariable *cv);
+extern TimestampTz pgmq_next_visible(PgmqQueue *queue, TimestampTz now);
 
 /* read.c: shared by read and read_with_poll */
 extern uint64 pgmq_read_once(ReturnSetInfo *rsinfo, PgmqQueue *queue, int32 vt,

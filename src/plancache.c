@@ -142,6 +142,10 @@ static const PgmqPlanDef plan_defs[PGMQ_NUM_PLANS] = {
 		"(@SEQ@) FROM @Q@",
 		1, {TIMESTAMPTZOID}
 	},
+	[PGMQ_PLAN_NEXT_VT] = {
+		"SELECT pg_catalog.min(vt) FROM @Q@ WHERE vt OPERATOR(pg_catalog.>) $1",
+		1, {TIMESTAMPTZOID}
+	},
 };
 
 static HTAB *queue_cache = NULL;

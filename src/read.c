@@ -10,9 +10,10 @@
  * the same candidates and returns them as stored.
  *
  * read_with_poll repeats the read until it returns rows or
- * max_poll_seconds have passed, sleeping poll_interval_ms on the process
- * latch in between (so cancel, statement_timeout and termination stop it
- * at once).  Each attempt runs with a fresh snapshot.
+ * max_poll_seconds have passed.  In between it sleeps in wait.c: woken the
+ * moment a send to the queue commits when pgmq is preloaded, every
+ * poll_interval_ms otherwise; cancel, statement_timeout and termination
+ * stop it at once.  Each attempt runs with a fresh snapshot.
  *
  * Copyright (c) 2026, the pgmq authors
  *
@@ -81,6 +82,7 @@ pgmq_read_once(ReturnSetInfo *rsinfo, PgmqQueue *queue, int32 vt,
 	TimestampTz now = GetCurrentTimestamp();
 	ParamListInfo params = makeParamList(conditional ? 4 : 3);
 	SPIPlanPtr	plan;
+	uint64		n;
 
 	pgmq_param(params, 0, TIMESTAMPTZOID,
 			   TimestampTzGetDatum(pgmq_after_seconds(now, vt)), false);
@@ -90,7 +92,10 @@ pgmq_read_once(ReturnSetInfo *rsinfo, PgmqQueue *queue, int32 vt,
 		pgmq_param(params, 3, JSONBOID, JsonbPGetDatum(conditional), false);
 
 	plan = pgmq_queue_plan(queue, conditional ? PGMQ_PLAN_READ_COND : PGMQ_PLAN_READ);
-	return pgmq_run_into_srf(rsinfo, plan, params, false);
+	n = pgmq_run_into_srf(rsinfo, plan, params, false);
+	if (n > 0)
+		pgmq_wake_on_abort(pgmq_queue_relid(queue));
+	return n;
 }
 
 /*
@@ -149,6 +154,7 @@ pgmq_read_with_poll(PG_FUNCTION_ARGS)
 	TimestampTz deadline;
 	MemoryContext loopcxt;
 	MemoryContext oldcxt;
+	ConditionVariable *cv;
 
 	pgmq_name_from_arg(fcinfo, 0, &name);
 	vt = pgmq_arg_nonneg_int(fcinfo, 1, "visibility timeout");
@@ -175,27 +181,27 @@ pgmq_read_with_poll(PG_FUNCTION_ARGS)
 	deadline = pgmq_after_seconds(GetCurrentTimestamp(), max_poll_seconds);
 
 	pgmq_spi_connect();
+	cv = pgmq_wait_begin(pgmq_queue_relid(queue));
 	loopcxt = AllocSetContextCreate(CurrentMemoryContext, "pgmq read_with_poll",
 									ALLOCSET_SMALL_SIZES);
 	oldcxt = MemoryContextSwitchTo(loopcxt);
 	for (;;)
 	{
-		long		remaining_ms;
+		TimestampTz now;
 
 		MemoryContextReset(loopcxt);
 		if (pgmq_read_once(rsinfo, queue, vt, qty_null, qty, cond) > 0)
 			break;
-		remaining_ms = (long) ((deadline - GetCurrentTimestamp()) / 1000);
-		if (remaining_ms <= 0)
+		now = GetCurrentTimestamp();
+		if (now >= deadline)
 			break;
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 Min(remaining_ms, (long) poll_interval_ms),
-						 PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
+		pgmq_wait_sleep(cv, deadline,
+						cv ? pgmq_next_visible(queue, now) : 0,
+						poll_interval_ms);
 	}
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextDelete(loopcxt);
+	pgmq_wait_end(cv);
 	pgmq_spi_finish();
 
 	return (Datum) 0;
@@ -225,7 +231,8 @@ pgmq_pop(PG_FUNCTION_ARGS)
 	params = makeParamList(2);
 	pgmq_param(params, 0, INT8OID, Int64GetDatum(qty), qty_null);
 	pgmq_param(params, 1, TIMESTAMPTZOID, TimestampTzGetDatum(GetCurrentTimestamp()), false);
-	pgmq_run_into_srf(rsinfo, pgmq_queue_plan(queue, PGMQ_PLAN_POP), params, true);
+	if (pgmq_run_into_srf(rsinfo, pgmq_queue_plan(queue, PGMQ_PLAN_POP), params, true) > 0)
+		pgmq_wake_on_abort(pgmq_queue_relid(queue));
 	pgmq_spi_finish();
 
 	return (Datum) 0;

@@ -89,6 +89,7 @@ send_common(FunctionCallInfo fcinfo, bool with_headers, SendDelay how)
 	pgmq_param(params, 2, JSONBOID, headers, headers_null);
 	pgmq_run_into_srf(rsinfo, pgmq_queue_plan(queue, PGMQ_PLAN_SEND), params, false);
 	pgmq_spi_finish();
+	pgmq_wake_on_commit(pgmq_queue_relid(queue));
 
 	return (Datum) 0;
 }
@@ -218,6 +219,7 @@ send_batch_common(FunctionCallInfo fcinfo, bool with_headers, SendDelay how)
 			   headers_null ? (Datum) 0 : PG_GETARG_DATUM(2), headers_null);
 	pgmq_run_into_srf(rsinfo, pgmq_queue_plan(queue, PGMQ_PLAN_SEND_BATCH), params, false);
 	pgmq_spi_finish();
+	pgmq_wake_on_commit(pgmq_queue_relid(queue));
 
 	return (Datum) 0;
 }
