@@ -138,12 +138,7 @@ set_vt_common(FunctionCallInfo fcinfo, bool many, bool absolute)
 	if (pgmq_run_into_srf(rsinfo,
 						  pgmq_queue_plan(queue, many ? PGMQ_PLAN_SET_VT_BATCH : PGMQ_PLAN_SET_VT),
 						  params, false) > 0)
-	{
-		/* visible now: wake waiters at commit; held rows: wake them on abort */
-		if (vt <= GetCurrentTimestamp())
-			pgmq_wake_on_commit(pgmq_queue_relid(queue));
-		pgmq_wake_on_abort(pgmq_queue_relid(queue));
-	}
+		pgmq_wake_on_change(pgmq_queue_relid(queue));
 	pgmq_spi_finish();
 
 	return (Datum) 0;

@@ -94,7 +94,7 @@ pgmq_read_once(ReturnSetInfo *rsinfo, PgmqQueue *queue, int32 vt,
 	plan = pgmq_queue_plan(queue, conditional ? PGMQ_PLAN_READ_COND : PGMQ_PLAN_READ);
 	n = pgmq_run_into_srf(rsinfo, plan, params, false);
 	if (n > 0)
-		pgmq_wake_on_abort(pgmq_queue_relid(queue));
+		pgmq_wake_on_change(pgmq_queue_relid(queue));
 	return n;
 }
 

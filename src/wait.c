@@ -7,13 +7,14 @@
  * ConditionVariable "wake slots"; a queue maps to a slot by hashing its
  * database and table OIDs (collisions only cause harmless extra wake-ups).
  *
- * Senders (send, send_batch, set_vt making a message visible now) set the
- * slot's bit in a backend-local bitmap; at commit the transaction callback
- * broadcasts every marked slot -- after the commit is visible to new
- * snapshots, and only if it committed, so a rolled-back send wakes nobody.
- * Claimers (read, pop, delete, archive) mark slots the other way round: if
- * their transaction aborts, the rows they held are free again, and waiters
- * are woken to take them.
+ * Senders (send, send_batch) set the slot's bit in a backend-local bitmap;
+ * at commit the transaction callback broadcasts every marked slot -- after
+ * the commit is visible to new snapshots, and only if it committed, so a
+ * rolled-back send wakes nobody.  Claimers (pop, delete, archive) mark
+ * slots the other way round: if their transaction aborts, the rows they
+ * held are free again, and waiters are woken to take them.  read and
+ * set_vt mark both: at commit a message's vt has changed (a waiter must
+ * re-learn the earliest vt, or may take a message set_vt made visible).
  *
  * A waiter (read_with_poll, wait_for_messages) prepares to sleep on its
  * slot *before* checking the queue, so a broadcast landing between check
@@ -70,7 +71,7 @@ typedef struct PgmqWakeState
 
 /* GUCs */
 static int	pgmq_wakeup_slots = 1024;
-int			pgmq_wakeup_recheck_ms = 1000;
+int			pgmq_wakeup_recheck_ms = 10000;
 
 static PgmqWakeState *wake_state = NULL;
 
@@ -191,7 +192,7 @@ pgmq_wait_init(void)
 							"Longest a woken-up waiter sleeps before re-checking its queue.",
 							"Covers messages inserted without pgmq.send (plain INSERT, COMMIT PREPARED), which wake nobody.",
 							&pgmq_wakeup_recheck_ms,
-							1000, 10, 3600 * 1000,
+							10000, 10, 3600 * 1000,
 							PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pgmq");
 
@@ -269,6 +270,21 @@ pgmq_wake_on_abort(Oid queue_relid)
 {
 	if (wake_available())
 		mark(wake_on_abort, queue_relid);
+}
+
+/*
+ * This transaction changed the vt of messages it holds (read, set_vt):
+ * wake the waiters at commit, so they re-learn the earliest vt (or take a
+ * message made visible now), and at abort, when the rows are free again.
+ */
+void
+pgmq_wake_on_change(Oid queue_relid)
+{
+	if (wake_available())
+	{
+		mark(wake_on_commit, queue_relid);
+		mark(wake_on_abort, queue_relid);
+	}
 }
 
 /* "shmem" when wake-ups work in this backend, else "poll" */
