@@ -6,6 +6,12 @@
 #                     suite against a throwaway instance (scripts/run-tests.sh)
 #   make demo         build, install, start a throwaway server, show queues
 #                     working, stop and remove it (scripts/demo.sh)
+#   make bench        build, install, run the load driver (bench/pgmq_bench.c)
+#                     against a throwaway server, extension vs hand-written SQL;
+#                     results in bench/results/ (bench/run.sh; BENCH_DURATION,
+#                     BENCH_ARGS, BENCH_SKIP_INSTALL=1)
+#   make bench-wakeup waiting readers: wake-up (preloaded) vs polling, latency
+#                     and idle CPU side by side (bench/wakeup.sh)
 
 EXTENSION    = pgmq
 EXTVERSION   = $(shell grep default_version $(EXTENSION).control | sed -e "s/.*'\(.*\)'/\1/")
@@ -13,7 +19,7 @@ EXTVERSION   = $(shell grep default_version $(EXTENSION).control | sed -e "s/.*'
 MODULE_big   = pgmq
 OBJS         = src/pgmq.o src/names.o src/plancache.o src/queue.o \
                src/send.o src/read.o src/ack.o src/metrics.o \
-               src/wait.o
+               src/wait.o src/grouped.o
 
 DATA         = $(wildcard sql/$(EXTENSION)--*--*.sql)
 DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql
@@ -47,9 +53,16 @@ endif
 sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION).sql
 	cp $< $@
 
-.PHONY: test demo
+.PHONY: test demo bench bench-wakeup
 test:
 	bash scripts/run-tests.sh
 
 demo:
 	bash scripts/demo.sh
+
+# The driver is compiled by bench/run.sh itself, outside PGXS.
+bench:
+	bash bench/run.sh
+
+bench-wakeup:
+	bash bench/wakeup.sh

@@ -209,6 +209,48 @@ CREATE FUNCTION pgmq.pop(queue_name text, qty integer DEFAULT 1)
     LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_pop';
 
 ------------------------------------------------------------------------------
+-- FIFO message groups (header x-pgmq-group); see README "FIFO groups"
+------------------------------------------------------------------------------
+
+CREATE FUNCTION pgmq.read_grouped(queue_name text, vt integer, qty integer)
+    RETURNS SETOF pgmq.message_record
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_read_grouped';
+
+CREATE FUNCTION pgmq.read_grouped_with_poll(queue_name text, vt integer, qty integer,
+                                             max_poll_seconds integer DEFAULT 5,
+                                             poll_interval_ms integer DEFAULT 100)
+    RETURNS SETOF pgmq.message_record
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_read_grouped_with_poll';
+
+CREATE FUNCTION pgmq.read_grouped_rr(queue_name text, vt integer, qty integer)
+    RETURNS SETOF pgmq.message_record
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_read_grouped_rr';
+
+CREATE FUNCTION pgmq.read_grouped_rr_with_poll(queue_name text, vt integer, qty integer,
+                                                max_poll_seconds integer DEFAULT 5,
+                                                poll_interval_ms integer DEFAULT 100)
+    RETURNS SETOF pgmq.message_record
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_read_grouped_rr_with_poll';
+
+CREATE FUNCTION pgmq.read_grouped_head(queue_name text, vt integer, qty integer)
+    RETURNS SETOF pgmq.message_record
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_read_grouped_head';
+
+CREATE FUNCTION pgmq.read_grouped_head_with_poll(queue_name text, vt integer, qty integer,
+                                                  max_poll_seconds integer DEFAULT 5,
+                                                  poll_interval_ms integer DEFAULT 100)
+    RETURNS SETOF pgmq.message_record
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_read_grouped_head_with_poll';
+
+-- A btree on (group, msg_id) that makes grouped reads independent of the
+-- queue's length (PGMQ: a GIN index on headers under the same name).
+CREATE FUNCTION pgmq.create_fifo_index(queue_name text) RETURNS void
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_create_fifo_index';
+
+CREATE FUNCTION pgmq.create_fifo_indexes_all() RETURNS void
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_create_fifo_indexes_all';
+
+------------------------------------------------------------------------------
 -- Acknowledging and visibility
 ------------------------------------------------------------------------------
 

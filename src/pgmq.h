@@ -65,6 +65,11 @@ typedef enum PgmqPlanKind
 	PGMQ_PLAN_SET_VT_BATCH,
 	PGMQ_PLAN_METRICS,
 	PGMQ_PLAN_NEXT_VT,
+	PGMQ_PLAN_GRP_HEADS_IDX,
+	PGMQ_PLAN_GRP_HEADS_SCAN,
+	PGMQ_PLAN_GRP_LOCK,
+	PGMQ_PLAN_GRP_PREFIX,
+	PGMQ_PLAN_GRP_CLAIM,
 	PGMQ_NUM_PLANS
 } PgmqPlanKind;
 
@@ -76,6 +81,16 @@ extern SPIPlanPtr pgmq_queue_plan(PgmqQueue *queue, PgmqPlanKind kind);
 extern Oid	pgmq_queue_relid(PgmqQueue *queue);
 extern void pgmq_queue_forget(const PgmqName *name);
 extern Oid	pgmq_schema_oid(void);
+extern bool pgmq_queue_has_fifo_index(PgmqQueue *queue);
+extern void pgmq_fifo_index_name(const char *qtable, char *out);
+
+/*
+ * A message's FIFO group: its x-pgmq-group header, or the default group.
+ * The FIFO index (create_fifo_index) is on exactly this expression.
+ */
+#define PGMQ_GROUP_EXPR(qual) \
+	"COALESCE(" qual "headers OPERATOR(pg_catalog.->>) 'x-pgmq-group'::pg_catalog.text, " \
+	"'_default_fifo_group'::pg_catalog.text)"
 
 /* pgmq.c: running statements */
 extern ReturnSetInfo *pgmq_srf_init(FunctionCallInfo fcinfo);
@@ -103,9 +118,15 @@ extern void pgmq_wait_sleep(ConditionVariable *cv, TimestampTz deadline,
 extern void pgmq_wait_end(ConditionVariable *cv);
 extern TimestampTz pgmq_next_visible(PgmqQueue *queue, TimestampTz now);
 
-/* read.c: shared by read and read_with_poll */
+/* read.c: shared by read, read_with_poll and the grouped reads */
+typedef uint64 (*PgmqReadAttempt) (ReturnSetInfo *rsinfo, PgmqQueue *queue, void *arg);
 extern uint64 pgmq_read_once(ReturnSetInfo *rsinfo, PgmqQueue *queue, int32 vt,
 							 bool qty_null, int64 qty, Jsonb *conditional);
+extern bool pgmq_read_qty(FunctionCallInfo fcinfo, int argno, int64 *qty);
+extern void pgmq_poll_args(FunctionCallInfo fcinfo, int argno, const char *fname,
+						   int32 *max_poll_seconds, int32 *poll_interval_ms);
+extern void pgmq_poll(ReturnSetInfo *rsinfo, PgmqQueue *queue, int32 max_poll_seconds,
+					  int32 poll_interval_ms, PgmqReadAttempt attempt, void *arg);
 
 static inline void
 pgmq_param(ParamListInfo params, int i, Oid type, Datum value, bool isnull)

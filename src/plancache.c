@@ -35,12 +35,15 @@
 #include "access/htup_details.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "pgmq.h"
 
@@ -76,6 +79,8 @@ struct PgmqQueue
 #define ARCHIVE_SQL(cond) \
 	"WITH moved AS (DELETE FROM @Q@ WHERE " cond " RETURNING " MSG_COLS ") " \
 	"INSERT INTO @A@ (" MSG_COLS ") SELECT " MSG_COLS " FROM moved RETURNING msg_id"
+
+#define GROUP_X PGMQ_GROUP_EXPR("x.")
 
 typedef struct PgmqPlanDef
 {
@@ -145,6 +150,61 @@ static const PgmqPlanDef plan_defs[PGMQ_NUM_PLANS] = {
 	[PGMQ_PLAN_NEXT_VT] = {
 		"SELECT pg_catalog.min(vt) FROM @Q@ WHERE vt OPERATOR(pg_catalog.>) $1",
 		1, {TIMESTAMPTZOID}
+	},
+
+	/*
+	 * FIFO groups (grouped.c).  Each group's head (lowest msg_id) when it
+	 * is visible, oldest head first.  With the FIFO index on (group,
+	 * msg_id): a loose index scan, one descent per group (the first row
+	 * after the previous group is the next group's head), whatever the
+	 * queue's length.  Without it: one pass over the queue.
+	 */
+	[PGMQ_PLAN_GRP_HEADS_IDX] = {
+		"WITH RECURSIVE g(grp, msg_id, vt) AS ("
+		"(SELECT " GROUP_X ", x.msg_id, x.vt FROM @Q@ x ORDER BY 1, 2 LIMIT 1) "
+		"UNION ALL "
+		"SELECT n.grp, n.msg_id, n.vt FROM g CROSS JOIN LATERAL "
+		"(SELECT " GROUP_X " AS grp, x.msg_id, x.vt FROM @Q@ x "
+		"WHERE " GROUP_X " OPERATOR(pg_catalog.>) g.grp ORDER BY 1, 2 LIMIT 1) n) "
+		"SELECT g.grp, g.msg_id FROM g WHERE g.vt OPERATOR(pg_catalog.<=) $1 ORDER BY g.msg_id",
+		1, {TIMESTAMPTZOID}
+	},
+	[PGMQ_PLAN_GRP_HEADS_SCAN] = {
+		"SELECT h.grp, h.msg_id FROM (SELECT DISTINCT ON (grp) " GROUP_X " AS grp, x.msg_id, x.vt "
+		"FROM @Q@ x ORDER BY grp, x.msg_id) h "
+		"WHERE h.vt OPERATOR(pg_catalog.<=) $1 ORDER BY h.msg_id",
+		1, {TIMESTAMPTZOID}
+	},
+	/* take a group: lock its head, unless another reader holds it */
+	[PGMQ_PLAN_GRP_LOCK] = {
+		"SELECT msg_id FROM @Q@ WHERE msg_id OPERATOR(pg_catalog.=) $1 "
+		"AND vt OPERATOR(pg_catalog.<=) $2 FOR UPDATE SKIP LOCKED",
+		2, {INT8OID, TIMESTAMPTZOID}
+	},
+	/*
+	 * A group's messages from its head on, in order.  Written as a range
+	 * over (group, msg_id) rather than "group = $1 ORDER BY msg_id", which
+	 * the planner likes to answer by walking the primary key and filtering
+	 * out every other group's rows; the caller stops at the group's end.
+	 */
+	[PGMQ_PLAN_GRP_PREFIX] = {
+		"SELECT " GROUP_X ", x.msg_id, x.vt FROM @Q@ x "
+		"WHERE (" GROUP_X ", x.msg_id) OPERATOR(pg_catalog.>=) ($1, $2) "
+		"ORDER BY 1, 2 LIMIT $3",
+		3, {TEXTOID, INT8OID, INT8OID}
+	},
+	/* claim the chosen ids like read does; rows come back in array order */
+	[PGMQ_PLAN_GRP_CLAIM] = {
+		"WITH u AS (UPDATE @Q@ q SET vt = $1, "
+		"read_ct = q.read_ct OPERATOR(pg_catalog.+) 1, last_read_at = $2 "
+		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
+		"SELECT c.msg_id FROM @Q@ c WHERE c.msg_id OPERATOR(pg_catalog.=) ANY ($3) "
+		"AND c.vt OPERATOR(pg_catalog.<=) $2 FOR UPDATE SKIP LOCKED)) "
+		"RETURNING " MSG_COLS ") "
+		"SELECT u.msg_id, u.read_ct, u.enqueued_at, u.last_read_at, u.vt, u.message, u.headers "
+		"FROM u JOIN ROWS FROM (pg_catalog.unnest($3)) WITH ORDINALITY AS o(id, n) "
+		"ON u.msg_id OPERATOR(pg_catalog.=) o.id ORDER BY o.n",
+		3, {TIMESTAMPTZOID, TIMESTAMPTZOID, INT8ARRAYOID}
 	},
 };
 
@@ -255,6 +315,40 @@ pgmq_queue_open(const PgmqName *name, bool need_archive, bool missing_ok)
 		}
 	}
 	return queue;
+}
+
+/* "q_<name>_fifo_idx", the FIFO index's name (PGMQ's) */
+void
+pgmq_fifo_index_name(const char *qtable, char *out)
+{
+	snprintf(out, NAMEDATALEN, "%s_fifo_idx", qtable);
+}
+
+/*
+ * Whether the queue has our FIFO index: a btree of that name on the queue
+ * table (PGMQ's own create_fifo_index made a GIN index on headers under
+ * the same name, which cannot serve the group order).  A syscache lookup
+ * per call, so an index created or dropped since is noticed at once.
+ */
+bool
+pgmq_queue_has_fifo_index(PgmqQueue *queue)
+{
+	char		idxname[NAMEDATALEN];
+	Oid			idxoid;
+	HeapTuple	tup;
+	bool		ok = false;
+
+	pgmq_fifo_index_name(queue->qtable, idxname);
+	idxoid = get_relname_relid(idxname, get_rel_namespace(queue->qrelid));
+	if (!OidIsValid(idxoid))
+		return false;
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(idxoid));
+	if (HeapTupleIsValid(tup))
+	{
+		ok = ((Form_pg_class) GETSTRUCT(tup))->relam == BTREE_AM_OID;
+		ReleaseSysCache(tup);
+	}
+	return ok;
 }
 
 Oid

@@ -37,8 +37,8 @@
 /*
  * The qty argument: NULL means no limit (as PGMQ); negative is an error.
  */
-static bool
-read_qty(FunctionCallInfo fcinfo, int argno, int64 *qty)
+bool
+pgmq_read_qty(FunctionCallInfo fcinfo, int argno, int64 *qty)
 {
 	int32		v;
 
@@ -116,7 +116,7 @@ pgmq_read(PG_FUNCTION_ARGS)
 
 	pgmq_name_from_arg(fcinfo, 0, &name);
 	vt = pgmq_arg_nonneg_int(fcinfo, 1, "visibility timeout");
-	qty_null = read_qty(fcinfo, 2, &qty);
+	qty_null = pgmq_read_qty(fcinfo, 2, &qty);
 	cond = read_conditional(fcinfo, 3);
 
 	rsinfo = pgmq_srf_init(fcinfo);
@@ -127,6 +127,85 @@ pgmq_read(PG_FUNCTION_ARGS)
 	pgmq_spi_finish();
 
 	return (Datum) 0;
+}
+
+/*
+ * The polling arguments shared by read_with_poll and the grouped
+ * *_with_poll functions (max_poll_seconds at argno, poll_interval_ms at
+ * argno + 1).  Waiting is refused where no new message could ever be seen.
+ */
+void
+pgmq_poll_args(FunctionCallInfo fcinfo, int argno, const char *fname,
+			   int32 *max_poll_seconds, int32 *poll_interval_ms)
+{
+	*max_poll_seconds = pgmq_arg_nonneg_int(fcinfo, argno, "max_poll_seconds");
+	pgmq_require_arg(fcinfo, argno + 1, "poll_interval_ms");
+	*poll_interval_ms = PG_GETARG_INT32(argno + 1);
+	if (*poll_interval_ms <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("poll_interval_ms must be positive"),
+				 errdetail("Value given was %d.", *poll_interval_ms)));
+	if (*max_poll_seconds > 0 && IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s cannot wait for messages in a REPEATABLE READ or SERIALIZABLE transaction",
+						fname),
+				 errdetail("The transaction's snapshot never sees messages committed after it started."),
+				 errhint("Use READ COMMITTED, or pass max_poll_seconds => 0 for a single attempt.")));
+}
+
+/*
+ * Run attempt() until it returns rows or max_poll_seconds pass, sleeping in
+ * wait.c in between (woken at once when preloaded, every poll_interval_ms
+ * otherwise).  Inside an SPI connection; each attempt runs in a memory
+ * context reset before the next.
+ */
+void
+pgmq_poll(ReturnSetInfo *rsinfo, PgmqQueue *queue, int32 max_poll_seconds,
+		  int32 poll_interval_ms, PgmqReadAttempt attempt, void *arg)
+{
+	TimestampTz deadline = pgmq_after_seconds(GetCurrentTimestamp(), max_poll_seconds);
+	ConditionVariable *cv = pgmq_wait_begin(pgmq_queue_relid(queue));
+	MemoryContext loopcxt;
+	MemoryContext oldcxt;
+
+	loopcxt = AllocSetContextCreate(CurrentMemoryContext, "pgmq poll",
+									ALLOCSET_SMALL_SIZES);
+	oldcxt = MemoryContextSwitchTo(loopcxt);
+	for (;;)
+	{
+		TimestampTz now;
+
+		MemoryContextReset(loopcxt);
+		if (attempt(rsinfo, queue, arg) > 0)
+			break;
+		now = GetCurrentTimestamp();
+		if (now >= deadline)
+			break;
+		pgmq_wait_sleep(cv, deadline,
+						cv ? pgmq_next_visible(queue, now) : 0,
+						poll_interval_ms);
+	}
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(loopcxt);
+	pgmq_wait_end(cv);
+}
+
+typedef struct ReadArgs
+{
+	int32		vt;
+	bool		qty_null;
+	int64		qty;
+	Jsonb	   *cond;
+} ReadArgs;
+
+static uint64
+read_attempt(ReturnSetInfo *rsinfo, PgmqQueue *queue, void *arg)
+{
+	ReadArgs   *a = (ReadArgs *) arg;
+
+	return pgmq_read_once(rsinfo, queue, a->vt, a->qty_null, a->qty, a->cond);
 }
 
 /*
@@ -145,63 +224,21 @@ pgmq_read_with_poll(PG_FUNCTION_ARGS)
 	PgmqName	name;
 	ReturnSetInfo *rsinfo;
 	PgmqQueue  *queue;
-	int32		vt;
-	int64		qty = 0;
-	bool		qty_null;
+	ReadArgs	args = {0};
 	int32		max_poll_seconds;
 	int32		poll_interval_ms;
-	Jsonb	   *cond;
-	TimestampTz deadline;
-	MemoryContext loopcxt;
-	MemoryContext oldcxt;
-	ConditionVariable *cv;
 
 	pgmq_name_from_arg(fcinfo, 0, &name);
-	vt = pgmq_arg_nonneg_int(fcinfo, 1, "visibility timeout");
-	qty_null = read_qty(fcinfo, 2, &qty);
-	max_poll_seconds = pgmq_arg_nonneg_int(fcinfo, 3, "max_poll_seconds");
-	pgmq_require_arg(fcinfo, 4, "poll_interval_ms");
-	poll_interval_ms = PG_GETARG_INT32(4);
-	if (poll_interval_ms <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("poll_interval_ms must be positive"),
-				 errdetail("Value given was %d.", poll_interval_ms)));
-	cond = read_conditional(fcinfo, 5);
-
-	if (max_poll_seconds > 0 && IsolationUsesXactSnapshot())
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("read_with_poll cannot wait for messages in a REPEATABLE READ or SERIALIZABLE transaction"),
-				 errdetail("The transaction's snapshot never sees messages committed after it started."),
-				 errhint("Use READ COMMITTED, or pass max_poll_seconds => 0 for a single attempt.")));
+	args.vt = pgmq_arg_nonneg_int(fcinfo, 1, "visibility timeout");
+	args.qty_null = pgmq_read_qty(fcinfo, 2, &args.qty);
+	pgmq_poll_args(fcinfo, 3, "read_with_poll", &max_poll_seconds, &poll_interval_ms);
+	args.cond = read_conditional(fcinfo, 5);
 
 	rsinfo = pgmq_srf_init(fcinfo);
 	queue = pgmq_queue_open(&name, false, false);
-	deadline = pgmq_after_seconds(GetCurrentTimestamp(), max_poll_seconds);
 
 	pgmq_spi_connect();
-	cv = pgmq_wait_begin(pgmq_queue_relid(queue));
-	loopcxt = AllocSetContextCreate(CurrentMemoryContext, "pgmq read_with_poll",
-									ALLOCSET_SMALL_SIZES);
-	oldcxt = MemoryContextSwitchTo(loopcxt);
-	for (;;)
-	{
-		TimestampTz now;
-
-		MemoryContextReset(loopcxt);
-		if (pgmq_read_once(rsinfo, queue, vt, qty_null, qty, cond) > 0)
-			break;
-		now = GetCurrentTimestamp();
-		if (now >= deadline)
-			break;
-		pgmq_wait_sleep(cv, deadline,
-						cv ? pgmq_next_visible(queue, now) : 0,
-						poll_interval_ms);
-	}
-	MemoryContextSwitchTo(oldcxt);
-	MemoryContextDelete(loopcxt);
-	pgmq_wait_end(cv);
+	pgmq_poll(rsinfo, queue, max_poll_seconds, poll_interval_ms, read_attempt, &args);
 	pgmq_spi_finish();
 
 	return (Datum) 0;
@@ -222,7 +259,7 @@ pgmq_pop(PG_FUNCTION_ARGS)
 	bool		qty_null;
 
 	pgmq_name_from_arg(fcinfo, 0, &name);
-	qty_null = read_qty(fcinfo, 1, &qty);
+	qty_null = pgmq_read_qty(fcinfo, 1, &qty);
 
 	rsinfo = pgmq_srf_init(fcinfo);
 	queue = pgmq_queue_open(&name, false, false);

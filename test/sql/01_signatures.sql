@@ -1,12 +1,15 @@
 -- The SQL API must match PGMQ 1.13 exactly: names, argument names, types,
 -- defaults, result types, and flags (volatile, not strict, not security
 -- definer, parallel unsafe).  create_queue is our documented alias.
+-- One line per function (unaligned), so adding a function changes one line.
+\pset format unaligned
 SELECT p.proname,
        pg_get_function_arguments(p.oid) AS arguments,
        pg_get_function_result(p.oid) AS result
   FROM pg_proc p
  WHERE p.pronamespace = 'pgmq'::regnamespace
  ORDER BY p.proname, pg_get_function_identity_arguments(p.oid);
+\pset format aligned
 
 -- every function: volatile, not strict, not security definer, parallel unsafe, C
 SELECT p.provolatile, p.proisstrict, p.prosecdef, p.proparallel, l.lanname, count(*)

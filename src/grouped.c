@@ -1,0 +1,374 @@
+/*-------------------------------------------------------------------------
+ *
+ * grouped.c
+ *	  FIFO message groups: read_grouped, read_grouped_rr, read_grouped_head
+ *	  (and their *_with_poll variants), create_fifo_index and
+ *	  create_fifo_indexes_all.
+ *
+ * A message's group is its "x-pgmq-group" header (missing or JSON null:
+ * the default group).  Within a group messages are handed out strictly in
+ * msg_id order: a group is available only while its head (lowest msg_id)
+ * is visible, and only the run of visible messages from the head up to the
+ * first invisible one may be taken.  (PGMQ checks only predecessors of the
+ * first *visible* message, so a visible message can overtake an earlier
+ * one that is in flight; we do not.)
+ *
+ * Concurrency: a reader takes a group by locking its head row with
+ * FOR UPDATE SKIP LOCKED; a group whose head another grouped reader holds
+ * is skipped, and once that reader commits the head is invisible (its vt
+ * moved), so two grouped readers never get messages of one group at once.
+ *
+ * Speed: PGMQ aggregates over the whole queue on every grouped read.  With
+ * the FIFO index (create_fifo_index: a btree on (group, msg_id)) we find
+ * the heads with a loose index scan (one index descent per group) and each
+ * taken group's run with one index range scan, so the cost depends on the
+ * number of groups and messages returned, not on the queue's length.
+ * Without the index a read makes one pass over the queue for the heads and
+ * one per group it takes from.
+ *
+ * Copyright (c) 2026, the pgmq authors
+ *
+ * IDENTIFICATION
+ *	  src/grouped.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+#include "pgmq.h"
+
+typedef enum GroupedMode
+{
+	GROUPED_FILL,				/* read_grouped: oldest group first, drained */
+	GROUPED_RR,					/* read_grouped_rr: layered round-robin */
+	GROUPED_HEAD				/* read_grouped_head: one head per group */
+} GroupedMode;
+
+typedef struct GroupedArgs
+{
+	GroupedMode mode;
+	int32		vt;
+	bool		qty_null;
+	int64		qty;
+} GroupedArgs;
+
+/* a growing list of message ids */
+typedef struct IdList
+{
+	int64	   *ids;
+	int			n;
+	int			size;
+} IdList;
+
+static void
+idlist_add(IdList *l, int64 id)
+{
+	if (l->n == l->size)
+	{
+		l->size = l->size == 0 ? 16 : l->size * 2;
+		l->ids = l->ids ? repalloc(l->ids, sizeof(int64) * l->size)
+			: palloc(sizeof(int64) * l->size);
+	}
+	l->ids[l->n++] = id;
+}
+
+/*
+ * Append to ids the visible run of a group from its head: up to limit
+ * messages, stopping at the first invisible one.
+ */
+static void
+group_run(PgmqQueue *queue, Datum grp, int64 head, int64 limit,
+		  TimestampTz now, IdList *ids)
+{
+	ParamListInfo params = makeParamList(3);
+	uint64		n;
+	uint64		i;
+
+	pgmq_param(params, 0, TEXTOID, grp, false);
+	pgmq_param(params, 1, INT8OID, Int64GetDatum(head), false);
+	pgmq_param(params, 2, INT8OID, Int64GetDatum(limit), false);
+	n = pgmq_run(pgmq_queue_plan(queue, PGMQ_PLAN_GRP_PREFIX), params, 0);
+	for (i = 0; i < n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		TimestampTz vt;
+
+		Datum		g = SPI_getbinval(tup, desc, 1, &isnull);
+
+		if (isnull || !DatumGetBool(DirectFunctionCall2Coll(texteq, C_COLLATION_OID, g, grp)))
+			break;				/* the next group */
+		vt = DatumGetTimestampTz(SPI_getbinval(tup, desc, 3, &isnull));
+		if (isnull || vt > now)
+			break;
+		idlist_add(ids, DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull)));
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/* lock a group's head unless another transaction holds it (or it moved) */
+static bool
+take_group(PgmqQueue *queue, int64 head, TimestampTz now)
+{
+	ParamListInfo params = makeParamList(2);
+	uint64		n;
+
+	pgmq_param(params, 0, INT8OID, Int64GetDatum(head), false);
+	pgmq_param(params, 1, TIMESTAMPTZOID, TimestampTzGetDatum(now), false);
+	n = pgmq_run(pgmq_queue_plan(queue, PGMQ_PLAN_GRP_LOCK), params, 1);
+	SPI_freetuptable(SPI_tuptable);
+	return n > 0;
+}
+
+/*
+ * One grouped read attempt: choose the messages, claim them, append them to
+ * the result in selection order.  Returns the number of rows returned.
+ */
+static uint64
+grouped_attempt(ReturnSetInfo *rsinfo, PgmqQueue *queue, void *arg)
+{
+	GroupedArgs *a = (GroupedArgs *) arg;
+	TimestampTz now = GetCurrentTimestamp();
+	ParamListInfo params;
+	SPITupleTable *heads;
+	uint64		nheads;
+	uint64		h;
+	int64		want;
+	IdList		chosen = {0};
+	IdList	   *runs = NULL;
+	int			nruns = 0;
+	uint64		n;
+
+	/* PGMQ: read_grouped and read_grouped_rr return nothing for NULL qty */
+	if (a->mode != GROUPED_HEAD && a->qty_null)
+		return 0;
+	if (!a->qty_null && a->qty == 0)
+		return 0;
+
+	params = makeParamList(1);
+	pgmq_param(params, 0, TIMESTAMPTZOID, TimestampTzGetDatum(now), false);
+	nheads = pgmq_run(pgmq_queue_plan(queue, pgmq_queue_has_fifo_index(queue) ?
+									  PGMQ_PLAN_GRP_HEADS_IDX : PGMQ_PLAN_GRP_HEADS_SCAN),
+					  params, 0);
+	if (nheads == 0)
+		return 0;
+	heads = SPI_tuptable;
+
+	want = a->qty_null ? (int64) nheads : a->qty;
+	if (a->mode == GROUPED_RR)
+		runs = palloc0(sizeof(IdList) * Min((int64) nheads, want));
+
+	for (h = 0; h < nheads; h++)
+	{
+		bool		isnull;
+		Datum		grp = SPI_getbinval(heads->vals[h], heads->tupdesc, 1, &isnull);
+		int64		head = DatumGetInt64(SPI_getbinval(heads->vals[h], heads->tupdesc, 2, &isnull));
+
+		if (a->mode == GROUPED_RR ? nruns >= want : chosen.n >= want)
+			break;
+		if (!take_group(queue, head, now))
+			continue;
+
+		switch (a->mode)
+		{
+			case GROUPED_HEAD:
+				idlist_add(&chosen, head);
+				break;
+			case GROUPED_FILL:
+				group_run(queue, grp, head, want - chosen.n, now, &chosen);
+				break;
+			case GROUPED_RR:
+				group_run(queue, grp, head, want, now, &runs[nruns++]);
+				break;
+		}
+	}
+
+	/* round-robin: first message of every group, then the second, ... */
+	if (a->mode == GROUPED_RR)
+	{
+		int			layer;
+		bool		more = true;
+
+		for (layer = 0; more && chosen.n < want; layer++)
+		{
+			int			r;
+
+			more = false;
+			for (r = 0; r < nruns && chosen.n < want; r++)
+			{
+				if (layer < runs[r].n)
+				{
+					idlist_add(&chosen, runs[r].ids[layer]);
+					more = true;
+				}
+			}
+		}
+	}
+	SPI_freetuptable(heads);
+	if (chosen.n == 0)
+		return 0;
+
+	params = makeParamList(3);
+	pgmq_param(params, 0, TIMESTAMPTZOID,
+			   TimestampTzGetDatum(pgmq_after_seconds(now, a->vt)), false);
+	pgmq_param(params, 1, TIMESTAMPTZOID, TimestampTzGetDatum(now), false);
+	pgmq_param(params, 2, INT8ARRAYOID,
+			   PointerGetDatum(construct_array((Datum *) chosen.ids, chosen.n, INT8OID,
+											   sizeof(int64), FLOAT8PASSBYVAL,
+											   TYPALIGN_DOUBLE)),
+			   false);
+	n = pgmq_run_into_srf(rsinfo, pgmq_queue_plan(queue, PGMQ_PLAN_GRP_CLAIM), params, false);
+	if (n > 0)
+		pgmq_wake_on_change(pgmq_queue_relid(queue));
+	return n;
+}
+
+/*
+ * Shared body of the six grouped read functions:
+ *	 f(queue_name text, vt integer, qty integer
+ *	   [, max_poll_seconds integer DEFAULT 5, poll_interval_ms integer DEFAULT 100])
+ *	 -> SETOF pgmq.message_record
+ */
+static Datum
+grouped_read(FunctionCallInfo fcinfo, GroupedMode mode, const char *poll_fname)
+{
+	PgmqName	name;
+	ReturnSetInfo *rsinfo;
+	PgmqQueue  *queue;
+	GroupedArgs args = {0};
+	int32		max_poll_seconds = 0;
+	int32		poll_interval_ms = 0;
+
+	pgmq_name_from_arg(fcinfo, 0, &name);
+	args.mode = mode;
+	args.vt = pgmq_arg_nonneg_int(fcinfo, 1, "visibility timeout");
+	args.qty_null = pgmq_read_qty(fcinfo, 2, &args.qty);
+	if (poll_fname)
+		pgmq_poll_args(fcinfo, 3, poll_fname, &max_poll_seconds, &poll_interval_ms);
+
+	rsinfo = pgmq_srf_init(fcinfo);
+	queue = pgmq_queue_open(&name, false, false);
+
+	pgmq_spi_connect();
+	if (poll_fname)
+		pgmq_poll(rsinfo, queue, max_poll_seconds, poll_interval_ms,
+				  grouped_attempt, &args);
+	else
+		(void) grouped_attempt(rsinfo, queue, &args);
+	pgmq_spi_finish();
+
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(pgmq_read_grouped);
+Datum
+pgmq_read_grouped(PG_FUNCTION_ARGS)
+{
+	return grouped_read(fcinfo, GROUPED_FILL, NULL);
+}
+
+PG_FUNCTION_INFO_V1(pgmq_read_grouped_with_poll);
+Datum
+pgmq_read_grouped_with_poll(PG_FUNCTION_ARGS)
+{
+	return grouped_read(fcinfo, GROUPED_FILL, "read_grouped_with_poll");
+}
+
+PG_FUNCTION_INFO_V1(pgmq_read_grouped_rr);
+Datum
+pgmq_read_grouped_rr(PG_FUNCTION_ARGS)
+{
+	return grouped_read(fcinfo, GROUPED_RR, NULL);
+}
+
+PG_FUNCTION_INFO_V1(pgmq_read_grouped_rr_with_poll);
+Datum
+pgmq_read_grouped_rr_with_poll(PG_FUNCTION_ARGS)
+{
+	return grouped_read(fcinfo, GROUPED_RR, "read_grouped_rr_with_poll");
+}
+
+PG_FUNCTION_INFO_V1(pgmq_read_grouped_head);
+Datum
+pgmq_read_grouped_head(PG_FUNCTION_ARGS)
+{
+	return grouped_read(fcinfo, GROUPED_HEAD, NULL);
+}
+
+PG_FUNCTION_INFO_V1(pgmq_read_grouped_head_with_poll);
+Datum
+pgmq_read_grouped_head_with_poll(PG_FUNCTION_ARGS)
+{
+	return grouped_read(fcinfo, GROUPED_HEAD, "read_grouped_head_with_poll");
+}
+
+/*
+ * Create the FIFO index of one queue if it has none: a btree on
+ * (group, msg_id), named as PGMQ names its index.
+ */
+static void
+create_fifo_index(const PgmqName *name)
+{
+	char		idxname[NAMEDATALEN];
+	char	   *sql;
+
+	(void) pgmq_queue_open(name, false, false);	/* "does not exist" */
+	pgmq_fifo_index_name(name->qtable, idxname);
+	sql = psprintf("CREATE INDEX IF NOT EXISTS %s ON %s ((" PGMQ_GROUP_EXPR("") "), msg_id)",
+				   quote_identifier(idxname),
+				   quote_qualified_identifier(PGMQ_SCHEMA, name->qtable));
+	if (SPI_execute(sql, false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "pgmq: could not create index \"%s\"", idxname);
+}
+
+/* create_fifo_index(queue_name text) -> void */
+PG_FUNCTION_INFO_V1(pgmq_create_fifo_index);
+Datum
+pgmq_create_fifo_index(PG_FUNCTION_ARGS)
+{
+	PgmqName	name;
+
+	pgmq_name_from_arg(fcinfo, 0, &name);
+	pgmq_spi_connect();
+	create_fifo_index(&name);
+	pgmq_spi_finish();
+	PG_RETURN_VOID();
+}
+
+/* create_fifo_indexes_all() -> void: for every registered queue */
+PG_FUNCTION_INFO_V1(pgmq_create_fifo_indexes_all);
+Datum
+pgmq_create_fifo_indexes_all(PG_FUNCTION_ARGS)
+{
+	uint64		i;
+	uint64		n;
+	char	  **names;
+
+	pgmq_spi_connect();
+	if (SPI_execute("SELECT queue_name::pg_catalog.text FROM pgmq.meta ORDER BY 1",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "pgmq: could not read pgmq.meta");
+	n = SPI_processed;
+	names = palloc(sizeof(char *) * Max(n, 1));
+	for (i = 0; i < n; i++)
+		names[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+	for (i = 0; i < n; i++)
+	{
+		PgmqName	name;
+
+		pgmq_name_init(names[i], strlen(names[i]), &name);
+		create_fifo_index(&name);
+	}
+	pgmq_spi_finish();
+	PG_RETURN_VOID();
+}
