@@ -6,8 +6,8 @@
 # printing each statement and its result, then stops the server and removes
 # the directory, whatever happens.  Exits non-zero if any step fails.
 #
-# If test/preload.conf exists it is appended to the server's postgresql.conf
-# (e.g. shared_preload_libraries = 'pgmq').
+# The server runs with shared_preload_libraries = 'pgmq', the setting that
+# turns on instant wake-up of readers waiting in read_with_poll.
 set -euo pipefail
 
 # shellcheck source=scripts/common.sh
@@ -69,17 +69,18 @@ listen_addresses = ''
 port = $PORT
 unix_socket_directories = '$DEMO_DIR'
 EOF
-if [[ -f $REPO_ROOT/test/preload.conf ]]; then
-    say "appending test/preload.conf to postgresql.conf"
-    as_pg_user tee -a "$PGDATA_DIR/postgresql.conf" <"$REPO_ROOT/test/preload.conf" >/dev/null
-fi
+say "enabling instant wake-up of waiting readers: shared_preload_libraries = 'pgmq'"
+echo "shared_preload_libraries = 'pgmq'" | as_pg_user tee -a "$PGDATA_DIR/postgresql.conf" >/dev/null
 
 say "starting the server (socket $DEMO_DIR, port $PORT)"
 as_pg_user "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$SERVER_LOG" -w -t 60 start >/dev/null
 
 echo
-as_pg_user "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 --echo-queries \
-    -h "$DEMO_DIR" -p "$PORT" -d postgres <<'SQL'
+demo_psql() {
+    as_pg_user "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -h "$DEMO_DIR" -p "$PORT" -d postgres "$@"
+}
+
+demo_psql --echo-queries <<'SQL'
 \echo '=== 1. Install the extension'
 CREATE EXTENSION pgmq;
 
@@ -125,11 +126,37 @@ SELECT pgmq.delete('demo', 2);
 SELECT * FROM pgmq.metrics('demo');
 \x off
 
+SQL
+
+echo
+echo "=== 11. Wait for a message: read_with_poll blocks until one arrives"
+echo "       (another session sends one a second later)"
+demo_psql -At -c "SELECT 'wake-up mode: ' || pgmq.wakeup_mode() ||
+    CASE pgmq.wakeup_mode() WHEN 'shmem' THEN ' (pgmq in shared_preload_libraries: woken at the sender''s commit)'
+    ELSE ' (not preloaded: polling every poll_interval_ms)' END"
+demo_psql -q -c "SELECT pg_sleep(1)" -c "SELECT * FROM pgmq.send('demo', '{\"late\": true}')" >/dev/null &
+SENDER=$!
+demo_psql --echo-queries <<'SQL'
+SELECT msg_id, message,
+       round(extract(epoch FROM clock_timestamp() - enqueued_at) * 1000) AS ms_after_send
+FROM pgmq.read_with_poll('demo', 30, 1, max_poll_seconds => 10);
+SQL
+wait "$SENDER"
+
+demo_psql --echo-queries <<'SQL'
 \echo
-\echo '=== 11. All queues'
+\echo '=== 12. Or wait without holding a snapshot (VACUUM is not held back), then read'
+\echo '       nothing visible: gives up after max_wait_seconds => 1 with ready = f'
+CALL pgmq.wait_for_messages('demo', max_wait_seconds => 1);
+SELECT * FROM pgmq.send('demo', '{"n":6}');
+CALL pgmq.wait_for_messages('demo', max_wait_seconds => 5);
+SELECT msg_id, message FROM pgmq.read('demo', 30, 1);
+
+\echo
+\echo '=== 13. All queues'
 SELECT * FROM pgmq.list_queues();
 
 \echo
-\echo '=== 12. Drop the queue'
+\echo '=== 14. Drop the queue'
 SELECT pgmq.drop_queue('demo');
 SQL
