@@ -81,13 +81,20 @@ idlist_add(IdList *l, int64 id)
 	l->ids[l->n++] = id;
 }
 
+static Datum
+int8_array(const int64 *ids, int n)
+{
+	return PointerGetDatum(construct_array((Datum *) ids, n, INT8OID, sizeof(int64),
+										   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
 /*
- * Append to ids the visible run of a group from its head: up to limit
- * messages, stopping at the first invisible one.
+ * The visible run of a group from its head: up to limit messages, stopping
+ * at the first invisible one.
  */
 static void
 group_run(PgmqQueue *queue, Datum grp, int64 head, int64 limit,
-		  TimestampTz now, IdList *ids)
+		  TimestampTz now, IdList *run)
 {
 	ParamListInfo params = makeParamList(3);
 	uint64		n;
@@ -102,16 +109,15 @@ group_run(PgmqQueue *queue, Datum grp, int64 head, int64 limit,
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
-		TimestampTz vt;
-
 		Datum		g = SPI_getbinval(tup, desc, 1, &isnull);
+		TimestampTz vt;
 
 		if (isnull || !DatumGetBool(DirectFunctionCall2Coll(texteq, C_COLLATION_OID, g, grp)))
 			break;				/* the next group */
 		vt = DatumGetTimestampTz(SPI_getbinval(tup, desc, 3, &isnull));
 		if (isnull || vt > now)
 			break;
-		idlist_add(ids, DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull)));
+		idlist_add(run, DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull)));
 	}
 	SPI_freetuptable(SPI_tuptable);
 }
@@ -130,6 +136,67 @@ take_group(PgmqQueue *queue, int64 head, TimestampTz now)
 	return n > 0;
 }
 
+static int
+cmp_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Lock the selected messages of every taken group (the first take[g] of
+ * runs[g]) and cut each group's selection at the first message another
+ * transaction holds: a plain read may have taken a message from the middle
+ * of a group, and what follows it must not overtake it.  One statement for
+ * all groups.
+ */
+static void
+lock_selection(PgmqQueue *queue, IdList *runs, int *take, int nruns, TimestampTz now)
+{
+	IdList		all = {0};
+	ParamListInfo params;
+	int64	   *locked;
+	uint64		n;
+	uint64		i;
+	int			g;
+
+	for (g = 0; g < nruns; g++)
+	{
+		int			k;
+
+		for (k = 1; k < take[g]; k++)	/* heads are locked already */
+			idlist_add(&all, runs[g].ids[k]);
+	}
+	if (all.n == 0)
+		return;
+
+	params = makeParamList(2);
+	pgmq_param(params, 0, INT8ARRAYOID, int8_array(all.ids, all.n), false);
+	pgmq_param(params, 1, TIMESTAMPTZOID, TimestampTzGetDatum(now), false);
+	n = pgmq_run(pgmq_queue_plan(queue, PGMQ_PLAN_GRP_LOCK_RUN), params, 0);
+	locked = palloc(sizeof(int64) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		locked[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+												SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	SPI_freetuptable(SPI_tuptable);
+
+	for (g = 0; g < nruns; g++)
+	{
+		int			k;
+
+		for (k = 1; k < take[g]; k++)
+			if (n == 0 || bsearch(&runs[g].ids[k], locked, n, sizeof(int64), cmp_int64) == NULL)
+				break;
+		take[g] = k;
+	}
+}
+
 /*
  * One grouped read attempt: choose the messages, claim them, append them to
  * the result in selection order.  Returns the number of rows returned.
@@ -144,10 +211,13 @@ grouped_attempt(ReturnSetInfo *rsinfo, PgmqQueue *queue, void *arg)
 	uint64		nheads;
 	uint64		h;
 	int64		want;
-	IdList		chosen = {0};
-	IdList	   *runs = NULL;
+	int64		planned = 0;	/* messages selected so far */
+	IdList	   *runs;
+	int		   *take;
 	int			nruns = 0;
+	IdList		chosen = {0};
 	uint64		n;
+	int			g;
 
 	/* PGMQ: read_grouped and read_grouped_rr return nothing for NULL qty */
 	if (a->mode != GROUPED_HEAD && a->qty_null)
@@ -163,58 +233,90 @@ grouped_attempt(ReturnSetInfo *rsinfo, PgmqQueue *queue, void *arg)
 	if (nheads == 0)
 		return 0;
 	heads = SPI_tuptable;
-
 	want = a->qty_null ? (int64) nheads : a->qty;
-	if (a->mode == GROUPED_RR)
-		runs = palloc0(sizeof(IdList) * Min((int64) nheads, want));
+	runs = palloc0(sizeof(IdList) * Min((int64) nheads, want));
+	take = palloc0(sizeof(int) * Min((int64) nheads, want));
 
-	for (h = 0; h < nheads; h++)
+	/*
+	 * Take groups, oldest head first, and read their runs: up to what is
+	 * still wanted when filling, up to qty each for round-robin, just the
+	 * head otherwise.
+	 */
+	for (h = 0; h < nheads && nruns < want && planned < want; h++)
 	{
 		bool		isnull;
 		Datum		grp = SPI_getbinval(heads->vals[h], heads->tupdesc, 1, &isnull);
 		int64		head = DatumGetInt64(SPI_getbinval(heads->vals[h], heads->tupdesc, 2, &isnull));
 
-		if (a->mode == GROUPED_RR ? nruns >= want : chosen.n >= want)
-			break;
 		if (!take_group(queue, head, now))
 			continue;
-
-		switch (a->mode)
-		{
-			case GROUPED_HEAD:
-				idlist_add(&chosen, head);
-				break;
-			case GROUPED_FILL:
-				group_run(queue, grp, head, want - chosen.n, now, &chosen);
-				break;
-			case GROUPED_RR:
-				group_run(queue, grp, head, want, now, &runs[nruns++]);
-				break;
-		}
+		if (a->mode == GROUPED_HEAD)
+			idlist_add(&runs[nruns], head);
+		else
+			group_run(queue, grp, head, a->mode == GROUPED_FILL ? want - planned : want,
+					  now, &runs[nruns]);
+		if (a->mode != GROUPED_RR)
+			planned += runs[nruns].n;
+		nruns++;
 	}
+	SPI_freetuptable(heads);
 
-	/* round-robin: first message of every group, then the second, ... */
+	/* how many of each run to take: all of it, or its share of the layers */
 	if (a->mode == GROUPED_RR)
 	{
-		int			layer;
 		bool		more = true;
 
-		for (layer = 0; more && chosen.n < want; layer++)
+		while (more && planned < want)
 		{
-			int			r;
-
 			more = false;
-			for (r = 0; r < nruns && chosen.n < want; r++)
+			for (g = 0; g < nruns && planned < want; g++)
 			{
-				if (layer < runs[r].n)
+				if (take[g] < runs[g].n)
 				{
-					idlist_add(&chosen, runs[r].ids[layer]);
+					take[g]++;
+					planned++;
 					more = true;
 				}
 			}
 		}
 	}
-	SPI_freetuptable(heads);
+	else
+	{
+		for (g = 0; g < nruns; g++)
+			take[g] = runs[g].n;
+	}
+
+	lock_selection(queue, runs, take, nruns, now);
+
+	/* the selection order: group by group, or layer by layer */
+	if (a->mode == GROUPED_RR)
+	{
+		int			layer;
+		bool		more = true;
+
+		for (layer = 0; more; layer++)
+		{
+			more = false;
+			for (g = 0; g < nruns; g++)
+			{
+				if (layer < take[g])
+				{
+					idlist_add(&chosen, runs[g].ids[layer]);
+					more = true;
+				}
+			}
+		}
+	}
+	else
+	{
+		for (g = 0; g < nruns; g++)
+		{
+			int			k;
+
+			for (k = 0; k < take[g]; k++)
+				idlist_add(&chosen, runs[g].ids[k]);
+		}
+	}
 	if (chosen.n == 0)
 		return 0;
 
@@ -222,11 +324,7 @@ grouped_attempt(ReturnSetInfo *rsinfo, PgmqQueue *queue, void *arg)
 	pgmq_param(params, 0, TIMESTAMPTZOID,
 			   TimestampTzGetDatum(pgmq_after_seconds(now, a->vt)), false);
 	pgmq_param(params, 1, TIMESTAMPTZOID, TimestampTzGetDatum(now), false);
-	pgmq_param(params, 2, INT8ARRAYOID,
-			   PointerGetDatum(construct_array((Datum *) chosen.ids, chosen.n, INT8OID,
-											   sizeof(int64), FLOAT8PASSBYVAL,
-											   TYPALIGN_DOUBLE)),
-			   false);
+	pgmq_param(params, 2, INT8ARRAYOID, int8_array(chosen.ids, chosen.n), false);
 	n = pgmq_run_into_srf(rsinfo, pgmq_queue_plan(queue, PGMQ_PLAN_GRP_CLAIM), params, false);
 	if (n > 0)
 		pgmq_wake_on_change(pgmq_queue_relid(queue));

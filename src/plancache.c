@@ -193,6 +193,12 @@ static const PgmqPlanDef plan_defs[PGMQ_NUM_PLANS] = {
 		"ORDER BY 1, 2 LIMIT $3",
 		3, {TEXTOID, INT8OID, INT8OID}
 	},
+	/* lock a run's rows; the caller keeps the run up to the first miss */
+	[PGMQ_PLAN_GRP_LOCK_RUN] = {
+		"SELECT msg_id FROM @Q@ WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1) "
+		"AND vt OPERATOR(pg_catalog.<=) $2 ORDER BY msg_id FOR UPDATE SKIP LOCKED",
+		2, {INT8ARRAYOID, TIMESTAMPTZOID}
+	},
 	/* claim the chosen ids like read does; rows come back in array order */
 	[PGMQ_PLAN_GRP_CLAIM] = {
 		"WITH u AS (UPDATE @Q@ q SET vt = $1, "
