@@ -16,11 +16,11 @@
  * does not match "error".
  *
  * Sending checks the routing key and the message(s), finds the distinct
- * matching queues with one kept statement, resolves every one of them
- * (valid name, table present) before the first insert, then inserts the
- * message or batch into each queue in queue_name order through the
- * queue's kept send plans (send.c), in the caller's transaction.  A queue
- * matched by several patterns gets one copy.
+ * matching queues with one kept statement, resolves and locks every one
+ * of them (valid name, table present) before the first insert, then
+ * inserts the message or batch into each queue in queue_name order
+ * through the queue's kept send plans (send.c), in the caller's
+ * transaction.  A queue matched by several patterns gets one copy.
  *
  * Error texts are PGMQ's, byte for byte; the SQLSTATEs are specific ones
  * instead of PGMQ's P0001 (22004 for NULL, 22023 for bad values, 42P01
@@ -44,8 +44,10 @@
 #include "executor/tstoreReceiver.h"
 #include "executor/tuptable.h"
 #include "mb/pg_wchar.h"
+#include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 
 #include "pgmq.h"
@@ -477,44 +479,78 @@ typedef struct TopicRoute
 /*
  * The queues a routing key is delivered to, in queue_name order: the
  * distinct queues with a binding the key matches.  Every one is resolved
- * here (its name is valid, its table exists), so that a send fails before
- * its first insert rather than half-way.  Two registrations that differ
- * only in case (left by PGMQ, which allowed them) share one table and get
- * one copy, under the first name.  Must be called inside an SPI
- * connection; the result lives in the SPI procedure's memory.
+ * here (its name is valid, its table exists) and its table locked as the
+ * insert will lock it, so that a send fails before its first insert
+ * rather than half-way.  Two registrations that differ only in case (left
+ * by PGMQ, which allowed them) share one table and get one copy, under
+ * the first name.
+ *
+ * A concurrent drop_queue holds its queue's table until it commits.  If
+ * waiting for a lock let such a change commit (the table is gone or was
+ * re-created), or a table vanished between the lookup and here, the
+ * bindings are looked up again with a new snapshot: in READ COMMITTED
+ * the dropped queue's bindings are gone by then, and the message goes to
+ * the remaining queues.  A bound queue whose table is still missing after
+ * that is an error, as in PGMQ.
+ *
+ * Must be called inside an SPI connection; the result lives in the SPI
+ * procedure's memory.
  */
 static TopicRoute *
 topic_route(text *key, int *nroutes)
 {
+	Oid			nsp = pgmq_schema_oid();
 	ParamListInfo params = makeParamList(1);
-	SPITupleTable *tuptable;
 	TopicRoute *routes;
-	uint64		nrows;
-	uint64		i;
-	int			n = 0;
+	int			n;
+	int			attempt;
 
 	pgmq_param(params, 0, TEXTOID, PointerGetDatum(key), false);
-	nrows = pgmq_run(topic_plan(TOPIC_PLAN_ROUTE), params, 0);
-	tuptable = SPI_tuptable;
-
-	routes = palloc(sizeof(TopicRoute) * Max(nrows, 1));
-	for (i = 0; i < nrows; i++)
+	for (attempt = 0;; attempt++)
 	{
-		TopicRoute *r = &routes[n];
-		bool		isnull;
-		text	   *qname;
-		int			j;
-		bool		dup = false;
+		uint64		nrows = pgmq_run(topic_plan(TOPIC_PLAN_ROUTE), params, 0);
+		SPITupleTable *tuptable = SPI_tuptable;
+		bool		stable = true;
+		uint64		row;
+		int			i;
 
-		qname = DatumGetTextPP(SPI_getbinval(tuptable->vals[i], tuptable->tupdesc, 1, &isnull));
-		Assert(!isnull);		/* topic_bindings.queue_name is NOT NULL */
-		pgmq_name_init(VARDATA_ANY(qname), VARSIZE_ANY_EXHDR(qname), &r->name);
-		for (j = 0; j < n && !dup; j++)
-			dup = strcmp(routes[j].name.lower, r->name.lower) == 0;
-		if (dup)
-			continue;
-		r->queue = pgmq_queue_open(&r->name, false, false);
-		n++;
+		routes = palloc(sizeof(TopicRoute) * Max(nrows, 1));
+		n = 0;
+		for (row = 0; row < nrows; row++)
+		{
+			TopicRoute *r = &routes[n];
+			bool		isnull;
+			text	   *qname;
+			bool		dup = false;
+
+			qname = DatumGetTextPP(SPI_getbinval(tuptable->vals[row], tuptable->tupdesc,
+												 1, &isnull));
+			Assert(!isnull);	/* topic_bindings.queue_name is NOT NULL */
+			pgmq_name_init(VARDATA_ANY(qname), VARSIZE_ANY_EXHDR(qname), &r->name);
+			for (i = 0; i < n && !dup; i++)
+				dup = strcmp(routes[i].name.lower, r->name.lower) == 0;
+			if (dup)
+				continue;
+			r->queue = pgmq_queue_open(&r->name, false, attempt == 0);
+			if (r->queue == NULL)
+				stable = false; /* look again, with a new snapshot */
+			else
+				n++;
+		}
+		SPI_freetuptable(tuptable);
+
+		for (i = 0; i < n && stable; i++)
+		{
+			Oid			relid = pgmq_queue_relid(routes[i].queue);
+
+			/* processes invalidations if we had to wait */
+			LockRelationOid(relid, RowExclusiveLock);
+			if (get_relname_relid(routes[i].name.qtable, nsp) != relid)
+				stable = false;
+		}
+		if (stable)
+			break;
+		pfree(routes);
 	}
 	*nroutes = n;
 	return routes;
