@@ -315,9 +315,41 @@ SELECT pgmq.send_topic('extra.x', '{}') AS queues;
 -- binding to a dropped queue fails like binding to any unknown queue
 SELECT public.try($$SELECT pgmq.bind_topic('logs.#', 'tq_b')$$);
 
+---------------------------------------------------------------------------
+-- Privileges: the caller's rights, as in PGMQ.  Routing reads
+-- pgmq.topic_bindings; every target queue needs what send needs (INSERT,
+-- and SELECT for the returned id); binding reads pgmq.meta.  A target the
+-- caller may not write fails the whole send.
+---------------------------------------------------------------------------
+CREATE ROLE regress_topic_producer;
+SELECT pgmq.create('tp_a'), pgmq.create('tp_b');
+SELECT pgmq.bind_topic('p.*', 'tp_a'), pgmq.bind_topic('p.*', 'tp_b');
+GRANT USAGE ON SCHEMA pgmq TO regress_topic_producer;
+GRANT SELECT, INSERT ON pgmq.q_tp_a TO regress_topic_producer;
+SET ROLE regress_topic_producer;
+SELECT public.try($$SELECT pgmq.send_topic('p.x', '{}')$$);
+SELECT public.try($$SELECT * FROM pgmq.test_routing('p.x')$$);
+RESET ROLE;
+GRANT SELECT ON pgmq.topic_bindings TO regress_topic_producer;
+SET ROLE regress_topic_producer;
+SELECT public.try($$SELECT pgmq.send_topic('p.x', '{}')$$);
+SELECT public.try($$SELECT * FROM pgmq.send_batch_topic('p.x', ARRAY['{}']::jsonb[])$$);
+SELECT public.try($$SELECT pgmq.bind_topic('p.#', 'tp_a')$$);
+SELECT public.try($$SELECT pgmq.unbind_topic('p.*', 'tp_b')$$);
+SELECT count(*) AS visible_bindings FROM pgmq.test_routing('p.x');
+RESET ROLE;
+SELECT count(*) AS tp_a_messages FROM pgmq.q_tp_a;
+GRANT SELECT, INSERT ON pgmq.q_tp_b TO regress_topic_producer;
+SET ROLE regress_topic_producer;
+SELECT pgmq.send_topic('p.x', '{}') AS queues;
+RESET ROLE;
+SELECT (SELECT count(*) FROM pgmq.q_tp_a) AS tp_a_messages, (SELECT count(*) FROM pgmq.q_tp_b) AS tp_b_messages;
+DROP OWNED BY regress_topic_producer;
+DROP ROLE regress_topic_producer;
+
 -- clean up
 SELECT pgmq.drop_queue(queue_name) FROM pgmq.meta
  WHERE queue_name LIKE 'tq\_%' OR queue_name LIKE 'tm\_%' OR queue_name LIKE 'tz\_%'
-    OR queue_name = 'TQ_Mixed'
+    OR queue_name LIKE 'tp\_%' OR queue_name = 'TQ_Mixed'
  ORDER BY queue_name;
 SELECT count(*) AS bindings_left FROM pgmq.topic_bindings;
