@@ -318,8 +318,8 @@ SELECT public.try($$SELECT pgmq.bind_topic('logs.#', 'tq_b')$$);
 ---------------------------------------------------------------------------
 -- Privileges: the caller's rights, as in PGMQ.  Routing reads
 -- pgmq.topic_bindings; every target queue needs what send needs (INSERT,
--- and SELECT for the returned id); binding reads pgmq.meta.  A target the
--- caller may not write fails the whole send.
+-- and SELECT for the returned id).  A target the caller may not write
+-- fails the whole send.
 ---------------------------------------------------------------------------
 CREATE ROLE regress_topic_producer;
 SELECT pgmq.create('tp_a'), pgmq.create('tp_b');
@@ -344,6 +344,18 @@ SET ROLE regress_topic_producer;
 SELECT pgmq.send_topic('p.x', '{}') AS queues;
 RESET ROLE;
 SELECT (SELECT count(*) FROM pgmq.q_tp_a) AS tp_a_messages, (SELECT count(*) FROM pgmq.q_tp_b) AS tp_b_messages;
+-- binding: SELECT on pgmq.meta, SELECT and INSERT on pgmq.topic_bindings;
+-- unbinding also DELETE
+GRANT SELECT ON pgmq.meta TO regress_topic_producer;
+GRANT INSERT ON pgmq.topic_bindings TO regress_topic_producer;
+SET ROLE regress_topic_producer;
+SELECT pgmq.bind_topic('p.#', 'tp_a');
+SELECT public.try($$SELECT pgmq.unbind_topic('p.#', 'tp_a')$$);
+RESET ROLE;
+GRANT DELETE ON pgmq.topic_bindings TO regress_topic_producer;
+SET ROLE regress_topic_producer;
+SELECT pgmq.unbind_topic('p.#', 'tp_a') AS unbound;
+RESET ROLE;
 DROP OWNED BY regress_topic_producer;
 DROP ROLE regress_topic_producer;
 
