@@ -365,3 +365,50 @@ SELECT pgmq.drop_queue(queue_name) FROM pgmq.meta
     OR queue_name LIKE 'tp\_%' OR queue_name = 'TQ_Mixed'
  ORDER BY queue_name;
 SELECT count(*) AS bindings_left FROM pgmq.topic_bindings;
+
+---------------------------------------------------------------------------
+-- Routing matches in C, not with the regex (PostgreSQL caches only 32
+-- compiled regexes).  It must agree with PGMQ's "key ~ compiled_regex" on
+-- every pair of 399 patterns (1 to 3 segments of a, ab, *, #, a*, *b,
+-- a#b) and 340 keys (1 to 4 segments of a, b, ab, aab), plus patterns
+-- with regex metacharacters, inserted by hand (bind_topic refuses them).
+-- (OFFSET 0 keeps one binding per inner scan, so its regex stays cached.)
+SELECT pgmq.create('teq');
+CREATE TEMP TABLE eq_seg (s text);
+INSERT INTO eq_seg VALUES ('a'), ('ab'), ('*'), ('#'), ('a*'), ('*b'), ('a#b');
+SELECT count(pgmq.bind_topic(p, 'teq')) AS patterns
+  FROM (SELECT s1.s AS p FROM eq_seg s1
+        UNION SELECT s1.s || '.' || s2.s FROM eq_seg s1, eq_seg s2
+        UNION SELECT s1.s || '.' || s2.s || '.' || s3.s FROM eq_seg s1, eq_seg s2, eq_seg s3) v;
+INSERT INTO pgmq.topic_bindings (pattern, queue_name)
+SELECT p, 'teq' FROM unnest(ARRAY['a+', 'a?', 'a{1}', '(a)', '[a]', 'a|b', '^a', 'a$', 'a\b', 'a.\*',
+                                  'a..b', '.a', '**', 'a##', '*#', 'é*', 'a b']) p;
+CREATE TEMP TABLE eq_key (k text);
+INSERT INTO eq_key
+WITH ks(s) AS (VALUES ('a'), ('b'), ('ab'), ('aab'))
+SELECT k1.s FROM ks k1
+UNION SELECT k1.s || '.' || k2.s FROM ks k1, ks k2
+UNION SELECT k1.s || '.' || k2.s || '.' || k3.s FROM ks k1, ks k2, ks k3
+UNION SELECT k1.s || '.' || k2.s || '.' || k3.s || '.' || k4.s FROM ks k1, ks k2, ks k3, ks k4;
+CREATE TEMP TABLE eq_routed AS
+SELECT k.k, t.pattern FROM eq_key k, LATERAL pgmq.test_routing(k.k) t WHERE t.queue_name = 'teq';
+CREATE TEMP TABLE eq_regex AS
+SELECT k.k, b.pattern FROM pgmq.topic_bindings b, LATERAL (SELECT e.k FROM eq_key e WHERE e.k ~ b.compiled_regex OFFSET 0) k
+ WHERE b.queue_name = 'teq';
+SELECT (SELECT count(*) FROM eq_key) AS keys,
+       (SELECT count(*) FROM pgmq.topic_bindings WHERE queue_name = 'teq') AS bindings,
+       (SELECT count(*) FROM eq_regex) AS regex_matches,
+       (SELECT count(*) FROM eq_routed) AS routed_matches,
+       (SELECT count(*) FROM ((SELECT * FROM eq_routed EXCEPT SELECT * FROM eq_regex)
+                              UNION ALL (SELECT * FROM eq_regex EXCEPT SELECT * FROM eq_routed)) d) AS differences;
+-- and send_topic delivers where test_routing says
+SELECT count(*) FILTER (WHERE pgmq.send_topic(k, jsonb_build_object('k', k))
+                              <> (SELECT count(DISTINCT queue_name) FROM pgmq.test_routing(k)))
+       AS send_disagrees
+  FROM eq_key;
+SELECT count(*) AS sent, count(DISTINCT message->>'k') = (SELECT count(DISTINCT k) FROM eq_regex)
+       AND bool_and(message->>'k' IN (SELECT k FROM eq_regex)) AS sent_exactly_for_matching_keys
+  FROM pgmq.q_teq;
+SELECT pgmq.drop_queue('teq');
+SELECT count(*) AS bindings_left FROM pgmq.topic_bindings;
+
