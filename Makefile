@@ -21,6 +21,9 @@ OBJS         = src/pgmq.o src/names.o src/plancache.o src/queue.o \
                src/send.o src/read.o src/ack.o src/metrics.o \
                src/wait.o src/grouped.o
 
+# topic routing (src/topic.c)
+OBJS        += src/topic.o
+
 DATA         = $(wildcard sql/$(EXTENSION)--*--*.sql)
 DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql
 

@@ -327,3 +327,72 @@ CREATE FUNCTION pgmq.wakeup_mode() RETURNS text
 CREATE PROCEDURE pgmq.wait_for_messages(queue_name text, max_wait_seconds integer DEFAULT 5,
                                         INOUT ready boolean DEFAULT NULL)
     LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_wait_for_messages';
+
+------------------------------------------------------------------------------
+-- Topics: AMQP-style routing of one message to every queue bound to a
+-- matching pattern (PGMQ 1.13), see README "Topics".  Bindings are rows of
+-- pgmq.topic_bindings (above).
+------------------------------------------------------------------------------
+
+CREATE FUNCTION pgmq.validate_routing_key(routing_key text) RETURNS boolean
+    IMMUTABLE LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_validate_routing_key';
+
+CREATE FUNCTION pgmq.validate_topic_pattern(pattern text) RETURNS boolean
+    IMMUTABLE LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_validate_topic_pattern';
+
+CREATE FUNCTION pgmq.bind_topic(pattern text, queue_name text) RETURNS void
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_bind_topic';
+
+CREATE FUNCTION pgmq.unbind_topic(pattern text, queue_name text) RETURNS boolean
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_unbind_topic';
+
+CREATE FUNCTION pgmq.list_topic_bindings()
+    RETURNS TABLE (pattern text, queue_name text, bound_at timestamp with time zone,
+                   compiled_regex text)
+    STABLE LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_list_topic_bindings';
+
+CREATE FUNCTION pgmq.list_topic_bindings(queue_name text)
+    RETURNS TABLE (pattern text, queue_name text, bound_at timestamp with time zone,
+                   compiled_regex text)
+    STABLE LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_list_topic_bindings_queue';
+
+CREATE FUNCTION pgmq.test_routing(routing_key text)
+    RETURNS TABLE (pattern text, queue_name text, compiled_regex text)
+    STABLE LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_test_routing';
+
+CREATE FUNCTION pgmq.send_topic(routing_key text, msg jsonb) RETURNS integer
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_send_topic';
+
+CREATE FUNCTION pgmq.send_topic(routing_key text, msg jsonb, delay integer) RETURNS integer
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_send_topic_delay';
+
+CREATE FUNCTION pgmq.send_topic(routing_key text, msg jsonb, headers jsonb, delay integer)
+    RETURNS integer
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_send_topic_headers_delay';
+
+CREATE FUNCTION pgmq.send_batch_topic(routing_key text, msgs jsonb[])
+    RETURNS TABLE (queue_name text, msg_id bigint)
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_send_batch_topic';
+
+CREATE FUNCTION pgmq.send_batch_topic(routing_key text, msgs jsonb[], delay integer)
+    RETURNS TABLE (queue_name text, msg_id bigint)
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_send_batch_topic_delay';
+
+CREATE FUNCTION pgmq.send_batch_topic(routing_key text, msgs jsonb[],
+                                      delay timestamp with time zone)
+    RETURNS TABLE (queue_name text, msg_id bigint)
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_send_batch_topic_at';
+
+CREATE FUNCTION pgmq.send_batch_topic(routing_key text, msgs jsonb[], headers jsonb[])
+    RETURNS TABLE (queue_name text, msg_id bigint)
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_send_batch_topic_headers';
+
+CREATE FUNCTION pgmq.send_batch_topic(routing_key text, msgs jsonb[], headers jsonb[],
+                                      delay integer)
+    RETURNS TABLE (queue_name text, msg_id bigint)
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_send_batch_topic_headers_delay';
+
+CREATE FUNCTION pgmq.send_batch_topic(routing_key text, msgs jsonb[], headers jsonb[],
+                                      delay timestamp with time zone)
+    RETURNS TABLE (queue_name text, msg_id bigint)
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_send_batch_topic_headers_at';

@@ -21,6 +21,8 @@
 #include "fmgr.h"
 #include "nodes/params.h"
 #include "storage/condition_variable.h"
+#include "tcop/dest.h"
+#include "utils/array.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
@@ -106,6 +108,12 @@ extern int32 pgmq_arg_nonneg_int(FunctionCallInfo fcinfo, int argno, const char 
 extern TimestampTz pgmq_arg_timestamptz(FunctionCallInfo fcinfo, int argno, const char *what);
 extern TimestampTz pgmq_after_seconds(TimestampTz base, int32 seconds);
 extern void pgmq_require_arg(FunctionCallInfo fcinfo, int argno, const char *what);
+
+/* send.c: inserting messages, shared with topic routing (topic.c) */
+extern uint64 pgmq_insert_messages(PgmqQueue *queue, bool batch, TimestampTz vt,
+								   Datum msg, Datum headers, bool headers_null,
+								   DestReceiver *dest);
+extern ArrayType *pgmq_batch_check(FunctionCallInfo fcinfo, int msgs_arg, int headers_arg);
 
 /* wait.c: waking readers that wait for messages */
 extern int	pgmq_wakeup_recheck_ms;

@@ -13,6 +13,9 @@
  * delay and NULL elements in msgs are errors instead of NULL rows or
  * constraint violations.
  *
+ * pgmq_insert_messages() and pgmq_batch_check() are shared with topic
+ * routing (topic.c), which sends one message or batch to many queues.
+ *
  * Copyright (c) 2026, the pgmq authors
  *
  * IDENTIFICATION
@@ -23,6 +26,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "executor/tstoreReceiver.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 
@@ -57,6 +61,61 @@ send_vt(FunctionCallInfo fcinfo, SendDelay how, int argno)
 }
 
 /*
+ * A receiver that appends the rows a statement returns to the function's
+ * result set.
+ */
+static DestReceiver *
+srf_dest(ReturnSetInfo *rsinfo)
+{
+	DestReceiver *dest = CreateDestReceiver(DestTuplestore);
+
+	SetTuplestoreDestReceiverParams(dest, rsinfo->setResult,
+									rsinfo->econtext->ecxt_per_query_memory,
+									false, rsinfo->setDesc,
+									gettext_noop("pgmq statement returned rows of an unexpected type"));
+	return dest;
+}
+
+/*
+ * Insert messages into a queue through its kept plan, all with the given
+ * vt: one message (batch false: msg and headers are jsonb) or a whole
+ * batch in array order (batch true: msg and headers are jsonb[]).  The new
+ * msg_ids go to dest (None_Receiver to discard them).  Readers waiting on
+ * the queue are woken when the transaction commits.
+ *
+ * Must be called inside an SPI connection, with the arguments already
+ * checked (pgmq_batch_check for a batch).  Returns the number of messages
+ * inserted.
+ */
+uint64
+pgmq_insert_messages(PgmqQueue *queue, bool batch, TimestampTz vt,
+					 Datum msg, Datum headers, bool headers_null,
+					 DestReceiver *dest)
+{
+	Oid			jtype = batch ? JSONBARRAYOID : JSONBOID;
+	SPIPlanPtr	plan = pgmq_queue_plan(queue, batch ? PGMQ_PLAN_SEND_BATCH : PGMQ_PLAN_SEND);
+	ParamListInfo params = makeParamList(3);
+	SPIExecuteOptions options;
+	int			rc;
+
+	pgmq_param(params, 0, TIMESTAMPTZOID, TimestampTzGetDatum(vt), false);
+	pgmq_param(params, 1, jtype, msg, false);
+	pgmq_param(params, 2, jtype, headers_null ? (Datum) 0 : headers, headers_null);
+
+	memset(&options, 0, sizeof(options));
+	options.params = params;
+	options.read_only = false;
+	options.dest = dest;
+	rc = SPI_execute_plan_extended(plan, &options);
+	if (rc < 0)
+		elog(ERROR, "pgmq: SPI_execute_plan_extended failed: %s",
+			 SPI_result_code_string(rc));
+
+	pgmq_wake_on_commit(pgmq_queue_relid(queue));
+	return SPI_processed;
+}
+
+/*
  * send(queue_name, msg [, headers] [, delay]) -> SETOF bigint
  */
 static Datum
@@ -65,7 +124,7 @@ send_common(FunctionCallInfo fcinfo, bool with_headers, SendDelay how)
 	PgmqName	name;
 	ReturnSetInfo *rsinfo;
 	PgmqQueue  *queue;
-	ParamListInfo params;
+	DestReceiver *dest;
 	TimestampTz vt;
 	bool		headers_null = true;
 	Datum		headers = (Datum) 0;
@@ -83,13 +142,10 @@ send_common(FunctionCallInfo fcinfo, bool with_headers, SendDelay how)
 	queue = pgmq_queue_open(&name, false, false);
 
 	pgmq_spi_connect();
-	params = makeParamList(3);
-	pgmq_param(params, 0, TIMESTAMPTZOID, TimestampTzGetDatum(vt), false);
-	pgmq_param(params, 1, JSONBOID, PG_GETARG_DATUM(1), false);
-	pgmq_param(params, 2, JSONBOID, headers, headers_null);
-	pgmq_run_into_srf(rsinfo, pgmq_queue_plan(queue, PGMQ_PLAN_SEND), params, false);
+	dest = srf_dest(rsinfo);
+	pgmq_insert_messages(queue, false, vt, PG_GETARG_DATUM(1), headers, headers_null, dest);
+	dest->rDestroy(dest);
 	pgmq_spi_finish();
-	pgmq_wake_on_commit(pgmq_queue_relid(queue));
 
 	return (Datum) 0;
 }
@@ -152,10 +208,11 @@ batch_array_length(ArrayType *arr, const char *what)
 
 /*
  * Check send_batch's arrays the way PGMQ does (same messages), plus: no
- * NULL messages.  Returns the msgs array.
+ * NULL messages.  Returns the msgs array.  headers_arg < 0: the overload
+ * has no headers.
  */
-static ArrayType *
-batch_check(FunctionCallInfo fcinfo, int msgs_arg, int headers_arg)
+ArrayType *
+pgmq_batch_check(FunctionCallInfo fcinfo, int msgs_arg, int headers_arg)
 {
 	ArrayType  *msgs;
 	int			nmsgs;
@@ -199,27 +256,25 @@ send_batch_common(FunctionCallInfo fcinfo, bool with_headers, SendDelay how)
 	PgmqName	name;
 	ReturnSetInfo *rsinfo;
 	PgmqQueue  *queue;
-	ParamListInfo params;
+	DestReceiver *dest;
 	ArrayType  *msgs;
 	TimestampTz vt;
 	bool		headers_null = !with_headers || PG_ARGISNULL(2);
 
 	pgmq_name_from_arg(fcinfo, 0, &name);
-	msgs = batch_check(fcinfo, 1, with_headers ? 2 : -1);
+	msgs = pgmq_batch_check(fcinfo, 1, with_headers ? 2 : -1);
 	vt = send_vt(fcinfo, how, with_headers ? 3 : 2);
 
 	rsinfo = pgmq_srf_init(fcinfo);
 	queue = pgmq_queue_open(&name, false, false);
 
 	pgmq_spi_connect();
-	params = makeParamList(3);
-	pgmq_param(params, 0, TIMESTAMPTZOID, TimestampTzGetDatum(vt), false);
-	pgmq_param(params, 1, JSONBARRAYOID, PointerGetDatum(msgs), false);
-	pgmq_param(params, 2, JSONBARRAYOID,
-			   headers_null ? (Datum) 0 : PG_GETARG_DATUM(2), headers_null);
-	pgmq_run_into_srf(rsinfo, pgmq_queue_plan(queue, PGMQ_PLAN_SEND_BATCH), params, false);
+	dest = srf_dest(rsinfo);
+	pgmq_insert_messages(queue, true, vt, PointerGetDatum(msgs),
+						 headers_null ? (Datum) 0 : PG_GETARG_DATUM(2), headers_null,
+						 dest);
+	dest->rDestroy(dest);
 	pgmq_spi_finish();
-	pgmq_wake_on_commit(pgmq_queue_relid(queue));
 
 	return (Datum) 0;
 }

@@ -11,11 +11,15 @@ SELECT p.proname,
  ORDER BY p.proname, pg_get_function_identity_arguments(p.oid);
 \pset format aligned
 
--- every function: volatile, not strict, not security definer, parallel unsafe, C
-SELECT p.provolatile, p.proisstrict, p.prosecdef, p.proparallel, l.lanname, count(*)
+-- every function: not strict, not security definer, parallel unsafe, C;
+-- volatile but for the validators (immutable) and listings (stable), as PGMQ
+SELECT p.provolatile, p.proisstrict, p.prosecdef, p.proparallel, l.lanname, count(*),
+       string_agg(DISTINCT p.proname, ', ' ORDER BY p.proname)
+           FILTER (WHERE p.provolatile <> 'v') AS not_volatile
   FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
  WHERE p.pronamespace = 'pgmq'::regnamespace
- GROUP BY 1, 2, 3, 4, 5;
+ GROUP BY 1, 2, 3, 4, 5
+ ORDER BY 1;
 
 -- EXECUTE stays with PUBLIC (access is gated by schema and table privileges)
 SELECT count(*) AS functions_without_public_execute
