@@ -45,7 +45,7 @@ ack_one(FunctionCallInfo fcinfo, PgmqPlanKind kind)
 	n = pgmq_run(pgmq_queue_plan(queue, kind), params, 0);
 	pgmq_spi_finish();
 	if (n > 0)
-		pgmq_wake_on_abort(pgmq_queue_relid(queue));
+		pgmq_wake_on_change(pgmq_queue_relid(queue));
 
 	PG_RETURN_BOOL(n > 0);
 }
@@ -72,7 +72,7 @@ ack_many(FunctionCallInfo fcinfo, PgmqPlanKind kind)
 	params = makeParamList(1);
 	pgmq_param(params, 0, INT8ARRAYOID, PG_GETARG_DATUM(1), false);
 	if (pgmq_run_into_srf(rsinfo, pgmq_queue_plan(queue, kind), params, false) > 0)
-		pgmq_wake_on_abort(pgmq_queue_relid(queue));
+		pgmq_wake_on_change(pgmq_queue_relid(queue));
 	pgmq_spi_finish();
 
 	return (Datum) 0;

@@ -119,7 +119,6 @@ extern ArrayType *pgmq_batch_check(FunctionCallInfo fcinfo, int msgs_arg, int he
 extern int	pgmq_wakeup_recheck_ms;
 extern void pgmq_wait_init(void);
 extern void pgmq_wake_on_commit(Oid queue_relid);
-extern void pgmq_wake_on_abort(Oid queue_relid);
 extern void pgmq_wake_on_change(Oid queue_relid);
 extern ConditionVariable *pgmq_wait_begin(Oid queue_relid);
 extern void pgmq_wait_sleep(ConditionVariable *cv, TimestampTz deadline,

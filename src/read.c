@@ -269,7 +269,7 @@ pgmq_pop(PG_FUNCTION_ARGS)
 	pgmq_param(params, 0, INT8OID, Int64GetDatum(qty), qty_null);
 	pgmq_param(params, 1, TIMESTAMPTZOID, TimestampTzGetDatum(GetCurrentTimestamp()), false);
 	if (pgmq_run_into_srf(rsinfo, pgmq_queue_plan(queue, PGMQ_PLAN_POP), params, true) > 0)
-		pgmq_wake_on_abort(pgmq_queue_relid(queue));
+		pgmq_wake_on_change(pgmq_queue_relid(queue));
 	pgmq_spi_finish();
 
 	return (Datum) 0;

@@ -10,11 +10,11 @@
  * Senders (send, send_batch) set the slot's bit in a backend-local bitmap;
  * at commit the transaction callback broadcasts every marked slot -- after
  * the commit is visible to new snapshots, and only if it committed, so a
- * rolled-back send wakes nobody.  Claimers (pop, delete, archive) mark
- * slots the other way round: if their transaction aborts, the rows they
- * held are free again, and waiters are woken to take them.  read and
- * set_vt mark both: at commit a message's vt has changed (a waiter must
- * re-learn the earliest vt, or may take a message set_vt made visible).
+ * rolled-back send wakes nobody.  Every other change (read, pop, delete,
+ * archive, set_vt) marks the slot for both outcomes: at abort the rows it
+ * held are free again; at commit a vt has moved (a waiter must re-learn
+ * the earliest vt, or may take a message set_vt made visible) or a FIFO
+ * group's in-flight head is gone, so its next message may be taken.
  *
  * A waiter (read_with_poll, wait_for_messages) prepares to sleep on its
  * slot *before* checking the queue, so a broadcast landing between check
@@ -262,20 +262,9 @@ pgmq_wake_on_commit(Oid queue_relid)
 }
 
 /*
- * This transaction holds messages of the queue: if it aborts they are
- * free again, so wake the waiters then.
- */
-void
-pgmq_wake_on_abort(Oid queue_relid)
-{
-	if (wake_available())
-		mark(wake_on_abort, queue_relid);
-}
-
-/*
- * This transaction changed the vt of messages it holds (read, set_vt):
- * wake the waiters at commit, so they re-learn the earliest vt (or take a
- * message made visible now), and at abort, when the rows are free again.
+ * This transaction changed messages of the queue (read, pop, delete,
+ * archive, set_vt): wake the waiters at commit, when a vt has moved or a
+ * group's head is gone, and at abort, when the rows are free again.
  */
 void
 pgmq_wake_on_change(Oid queue_relid)
