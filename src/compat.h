@@ -76,6 +76,15 @@ pgmq_compat_init_materialized_srf(FunctionCallInfo fcinfo, bits32 flags)
 #define PGMQ_HAVE_SHMEM_REQUEST_HOOK 1
 #endif
 
+/*
+ * PG15 added unlogged sequences: the identity sequence of an UNLOGGED table
+ * is unlogged too, so crash recovery would reset it and reuse msg_ids.
+ * Before PG15 every sequence is logged and nothing needs doing.
+ */
+#if PG_VERSION_NUM >= 150000
+#define PGMQ_HAVE_UNLOGGED_SEQUENCES 1
+#endif
+
 /* PG15 renamed EmitWarningsOnPlaceholders to MarkGUCPrefixReserved. */
 #if PG_VERSION_NUM < 150000
 #define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)

@@ -28,6 +28,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
@@ -37,6 +38,7 @@
 #include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
 
+#include "compat.h"
 #include "pgmq.h"
 
 static void
@@ -129,6 +131,27 @@ create_queue(const PgmqName *name, bool unlogged)
 						 "headers pg_catalog.jsonb)",
 						 unlogged ? "UNLOGGED " : "", q),
 				SPI_OK_UTILITY);
+#ifdef PGMQ_HAVE_UNLOGGED_SEQUENCES
+	/*
+	 * An unlogged queue loses its messages in a crash, but its msg_id
+	 * counter must not start again from 1: ids would be reused, and
+	 * archive() would collide with rows of the (logged) archive table.
+	 */
+	if (unlogged)
+	{
+		Oid			tabid = get_relname_relid(name->qtable, nsp);
+		AttrNumber	attnum = OidIsValid(tabid) ? get_attnum(tabid, "msg_id") : InvalidAttrNumber;
+		Oid			seqid = attnum != InvalidAttrNumber ?
+			getIdentitySequence(tabid, attnum, true) : InvalidOid;
+
+		if (OidIsValid(seqid) && get_rel_persistence(seqid) == RELPERSISTENCE_UNLOGGED)
+			run_sql(psprintf("ALTER SEQUENCE %s SET LOGGED",
+							 quote_qualified_identifier(get_namespace_name(get_rel_namespace(seqid)),
+														get_rel_name(seqid))),
+					SPI_OK_UTILITY);
+	}
+#endif
+
 	snprintf(idxname, NAMEDATALEN, "%s_vt_idx", name->qtable);
 	if (!relation_exists(idxname, nsp))
 		run_sql(psprintf("CREATE INDEX %s ON %s (vt)", quote_identifier(idxname), q),

@@ -3,6 +3,11 @@ SELECT pgmq.create_unlogged('ul');
 SELECT relname, relpersistence FROM pg_class
  WHERE oid IN ('pgmq.q_ul'::regclass, 'pgmq.a_ul'::regclass) ORDER BY relname;
 SELECT queue_name, is_unlogged FROM pgmq.list_queues() WHERE queue_name = 'ul';
+-- ...but its msg_id sequence is logged: a crash empties the queue without
+-- resetting the counter, so ids are never reused (and never collide with
+-- the archive's).  stress/run.sh shows it across a real crash.
+SELECT relpersistence AS msg_id_seq_persistence FROM pg_class
+ WHERE oid = pg_get_serial_sequence('pgmq.q_ul', 'msg_id')::regclass;
 
 -- it works like any queue
 SELECT * FROM pgmq.send('ul', '{"x": 1}');
