@@ -12,6 +12,10 @@
 #                     BENCH_ARGS, BENCH_SKIP_INSTALL=1)
 #   make bench-wakeup waiting readers: wake-up (preloaded) vs polling, latency
 #                     and idle CPU side by side (bench/wakeup.sh)
+#   make stress       chaos test: producers and consumers while backends are
+#                     killed and the server crashed; checks nothing committed
+#                     is lost (stress/run.sh; STRESS_SECONDS, STRESS_SHORT=1,
+#                     STRESS_SKIP_INSTALL=1)
 
 EXTENSION    = pgmq
 EXTVERSION   = $(shell grep default_version $(EXTENSION).control | sed -e "s/.*'\(.*\)'/\1/")
@@ -56,7 +60,7 @@ endif
 sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION).sql
 	cp $< $@
 
-.PHONY: test demo bench bench-wakeup
+.PHONY: test demo bench bench-wakeup stress
 test:
 	bash scripts/run-tests.sh
 
@@ -69,3 +73,7 @@ bench:
 
 bench-wakeup:
 	bash bench/wakeup.sh
+
+# The chaos test's driver (stress/pgmq_stress.c) is compiled by stress/run.sh.
+stress:
+	bash stress/run.sh

@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+#
+# stress/run.sh: the `make stress` harness, a chaos test for pgmq.
+#
+# Installs missing packages, builds and installs pgmq (skipped with
+# STRESS_SKIP_INSTALL=1), compiles the driver stress/pgmq_stress.c into a
+# private temp directory, starts a throwaway PostgreSQL 15 server there
+# (Unix socket only, pgmq preloaded), and runs the driver: producers and
+# consumers over libpq while backends are terminated at random and the
+# server is crashed (pg_ctl stop -m immediate, and SIGKILL of a backend)
+# and restarted; then it checks that no committed message was lost, none
+# processed twice where consumers delete in the same transaction as their
+# work, and shows an unlogged queue emptied by a crash (see the comment at
+# the top of pgmq_stress.c).  Afterwards the server log is searched for
+# crashes we did not cause (signals, TRAP, PANIC, exit codes) and for
+# more crash restarts than the driver caused.  The server is stopped and
+# the directory removed whatever happens.
+#
+# Exit status: non-zero if the driver reports a failure (a committed
+# message lost, a duplicate in exactly-once mode, anything unexpected) or
+# the server log shows a crash of its own.
+#
+# Environment:
+#   STRESS_SECONDS       chaos period in seconds (default 60; 12 when short)
+#   STRESS_SHORT=1       the short form for CI: about 20 s in all
+#   STRESS_PRODUCERS     producers per queue (default 2)
+#   STRESS_CONSUMERS     consumers per queue (default 3)
+#   STRESS_RATE          messages/s per producer (default 100)
+#   STRESS_CRASHES       server crashes during the chaos period (default 3;
+#                        2 when short); they alternate pg_ctl stop -m
+#                        immediate and SIGKILL of a backend
+#   STRESS_ARGS          more driver options, word-split (pgmq_stress --help)
+#   STRESS_SKIP_INSTALL  1: use the pgmq already installed, do not build it
+#   STRESS_KEEP=1        keep the temp directory (server log, driver output)
+set -euo pipefail
+
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
+
+if [[ ${STRESS_SHORT:-0} == 1 ]]; then
+    SECONDS_DEFAULT=12
+    CRASHES_DEFAULT=2
+    UNLOGGED_DEFAULT=500
+else
+    SECONDS_DEFAULT=60
+    CRASHES_DEFAULT=3
+    UNLOGGED_DEFAULT=1000
+fi
+RUN_SECONDS=${STRESS_SECONDS:-$SECONDS_DEFAULT}
+CRASHES=${STRESS_CRASHES:-$CRASHES_DEFAULT}
+PRODUCERS=${STRESS_PRODUCERS:-2}
+CONSUMERS=${STRESS_CONSUMERS:-3}
+RATE=${STRESS_RATE:-100}
+# shellcheck disable=SC2206 # word splitting of STRESS_ARGS is intended
+EXTRA_ARGS=(${STRESS_ARGS:-})
+
+WORK_DIR=""
+PGDATA_DIR=""
+SERVER_LOG=""
+
+cleanup() {
+    local rc=$?
+    trap - EXIT
+    set +e
+    if [[ $rc -ne 0 && -n $SERVER_LOG ]]; then
+        tail_file "$SERVER_LOG" 40
+    fi
+    if [[ -n $WORK_DIR ]]; then
+        stop_servers_below "$WORK_DIR"
+        if [[ ${STRESS_KEEP:-0} == 1 ]]; then
+            say "kept $WORK_DIR"
+        else
+            rm -rf -- "$WORK_DIR"
+        fi
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+ensure_deps
+if [[ ${STRESS_SKIP_INSTALL:-0} != 1 ]]; then
+    build_and_install
+else
+    say "STRESS_SKIP_INSTALL=1: using the pgmq installed in $("$PG_CONFIG" --pkglibdir)"
+fi
+
+WORK_DIR=$(make_private_dir pgmq-stress)
+PGDATA_DIR=$WORK_DIR/data
+SERVER_LOG=$WORK_DIR/server.log
+DRIVER=$WORK_DIR/pgmq_stress
+CHAOS_LOG=$WORK_DIR/chaos.log
+
+say "compiling stress/pgmq_stress.c"
+gcc -O2 -Wall -Wextra -Wdeclaration-after-statement -pthread \
+    -I"$("$PG_CONFIG" --includedir)" -o "$DRIVER" "$REPO_ROOT/stress/pgmq_stress.c" \
+    -L"$("$PG_CONFIG" --libdir)" -lpq
+
+PORT=$(free_port)
+say "initdb $PGDATA_DIR"
+as_pg_user "$PG_BIN/initdb" -D "$PGDATA_DIR" --no-locale -E UTF8 -A trust >"$WORK_DIR/initdb.log" 2>&1 || {
+    tail_file "$WORK_DIR/initdb.log" 40
+    die "initdb failed"
+}
+as_pg_user tee -a "$PGDATA_DIR/postgresql.conf" >/dev/null <<EOF
+
+# pgmq stress: private server, Unix socket in the work directory only
+listen_addresses = ''
+port = $PORT
+unix_socket_directories = '$WORK_DIR'
+shared_preload_libraries = 'pgmq'
+max_connections = $((4 * (PRODUCERS + CONSUMERS) + 20))
+shared_buffers = 64MB
+restart_after_crash = on
+log_min_messages = warning
+EOF
+
+# The driver runs this to crash the server and bring it back.  pg_ctl
+# stop -m immediate is a crash as far as the data directory is concerned:
+# no shutdown checkpoint, the next start runs crash recovery (and resets
+# unlogged tables).
+as_pg_user touch "$SERVER_LOG"
+CRASH_CMD=$WORK_DIR/crash-server.sh
+{
+    echo '#!/usr/bin/env bash'
+    echo 'set -e'
+    printf 'source %q\n' "$REPO_ROOT/scripts/common.sh"
+    printf 'as_pg_user %q -D %q -m immediate -w stop >/dev/null\n' "$PG_BIN/pg_ctl" "$PGDATA_DIR"
+    printf 'as_pg_user %q -D %q -l %q -w -t 120 start >/dev/null\n' "$PG_BIN/pg_ctl" "$PGDATA_DIR" "$SERVER_LOG"
+} >"$CRASH_CMD"
+chmod 755 "$CRASH_CMD"
+
+say "starting the server (socket $WORK_DIR, port $PORT)"
+as_pg_user "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$SERVER_LOG" -w -t 60 start >/dev/null
+DB_USER=$(as_pg_user id -un)
+as_pg_user "$PG_BIN/createdb" -h "$WORK_DIR" -p "$PORT" stress
+as_pg_user touch "$CHAOS_LOG"
+
+say "running the chaos test (${RUN_SECONDS} s, ${CRASHES} crashes)"
+set +e
+"$DRIVER" --dsn "host=$WORK_DIR port=$PORT dbname=stress user=$DB_USER" \
+    --seconds "$RUN_SECONDS" --crashes "$CRASHES" \
+    --producers "$PRODUCERS" --consumers "$CONSUMERS" --rate "$RATE" \
+    --unlogged "$UNLOGGED_DEFAULT" \
+    --crash-cmd "$CRASH_CMD" --chaos-log "$CHAOS_LOG" "${EXTRA_ARGS[@]}"
+driver_rc=$?
+set -e
+
+# ---------------------------------------------------------------------------
+# The server log: every crash restart must be one we caused.
+# ---------------------------------------------------------------------------
+echo
+say "checking the server log for crashes we did not cause"
+log_problems=()
+immediate_caused=$(grep -c '^immediate$' "$CHAOS_LOG" || true)
+sigkill_pids=$(sed -n 's/^sigkill //p' "$CHAOS_LOG")
+sigkill_caused=$(grep -c '^sigkill ' "$CHAOS_LOG" || true)
+immediate_seen=$(grep -c 'received immediate shutdown request' "$SERVER_LOG" || true)
+reinit_seen=$(grep -c 'all server processes terminated; reinitializing' "$SERVER_LOG" || true)
+recovery_seen=$(grep -c 'database system was not properly shut down; automatic recovery in progress' "$SERVER_LOG" || true)
+
+if ((immediate_seen != immediate_caused)); then
+    log_problems+=("$immediate_seen immediate shutdowns in the log, $immediate_caused caused by the test")
+fi
+if ((reinit_seen != sigkill_caused)); then
+    log_problems+=("$reinit_seen crash restarts (reinitializing) in the log, $sigkill_caused caused by the test")
+fi
+if ((recovery_seen != immediate_caused + sigkill_caused)); then
+    log_problems+=("$recovery_seen crash recoveries in the log, $((immediate_caused + sigkill_caused)) crashes caused by the test")
+fi
+
+# A process that died of a signal: only the backends we SIGKILLed may.
+while IFS= read -r line; do
+    pid=$(sed -n 's/.*(PID \([0-9]*\)) was terminated by signal 9.*/\1/p' <<<"$line")
+    if [[ -n $pid ]] && grep -qx "$pid" <<<"$sigkill_pids"; then
+        continue
+    fi
+    log_problems+=("$line")
+done < <(grep -E 'terminated by signal|terminated by exception' "$SERVER_LOG" || true)
+
+# Assertion failures, PANICs, processes that exited with an error code, and
+# signs of damaged data.  The logical replication launcher exits with code
+# 1 when told to stop, and backends told to quit by a crash restart are
+# "possibly corrupted shared memory": both normal.
+while IFS= read -r line; do
+    log_problems+=("$line")
+done < <(grep -E 'TRAP:|PANIC:|exited with exit code|corrupt|invalid page|could not read block|unexpected data beyond EOF' "$SERVER_LOG" |
+    grep -vE 'logical replication launcher.*exited with exit code 1|possibly corrupted shared memory' || true)
+
+echo "server log: $immediate_seen immediate shutdowns and $reinit_seen crash restarts" \
+    "(caused: $immediate_caused and $sigkill_caused), $recovery_seen crash recoveries"
+if ((${#log_problems[@]} > 0)); then
+    echo "server log problems:"
+    printf '  %s\n' "${log_problems[@]}"
+fi
+
+echo
+if [[ $driver_rc -ne 0 || ${#log_problems[@]} -gt 0 ]]; then
+    echo "stress: FAIL (driver exit status $driver_rc, ${#log_problems[@]} server log problems)"
+    exit 1
+fi
+echo "stress: PASS"
