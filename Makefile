@@ -12,6 +12,8 @@
 #                     BENCH_ARGS, BENCH_SKIP_INSTALL=1)
 #   make bench-wakeup waiting readers: wake-up (preloaded) vs polling, latency
 #                     and idle CPU side by side (bench/wakeup.sh)
+#   make bench-fifo   FIFO group reads with and without the FIFO index vs a
+#                     PGMQ-style query, 6k to 1M messages (bench/fifo_groups.sh)
 #   make stress       chaos test: producers and consumers while backends are
 #                     killed and the server crashed; checks nothing committed
 #                     is lost (stress/run.sh; STRESS_SECONDS, STRESS_SHORT=1,
@@ -60,7 +62,7 @@ endif
 sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION).sql
 	cp $< $@
 
-.PHONY: test demo bench bench-wakeup stress
+.PHONY: test demo bench bench-wakeup bench-fifo stress
 test:
 	bash scripts/run-tests.sh
 
@@ -73,6 +75,9 @@ bench:
 
 bench-wakeup:
 	bash bench/wakeup.sh
+
+bench-fifo:
+	bash bench/fifo_groups.sh
 
 # The chaos test's driver (stress/pgmq_stress.c) is compiled by stress/run.sh.
 stress:

@@ -197,6 +197,101 @@ lock_selection(PgmqQueue *queue, IdList *runs, int *take, int nruns, TimestampTz
 	}
 }
 
+/* a group whose head is visible: a candidate for this read */
+typedef struct GroupCand
+{
+	Datum		grp;
+	int64		head;
+	IdList		run;			/* its visible run, when read in advance */
+	bool		run_ended;		/* an invisible message ended the run */
+} GroupCand;
+
+static int
+cmp_cand_head(const void *a, const void *b)
+{
+	int64		x = ((const GroupCand *) a)->head;
+	int64		y = ((const GroupCand *) b)->head;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The groups whose head is visible, oldest head first.  With the FIFO
+ * index, just the heads (runs are read per taken group); without it, one
+ * pass over the queue that also gives each group's visible run, up to
+ * per_group messages.  The Datums point into *tuptable: free it when done.
+ */
+static GroupCand *
+group_candidates(PgmqQueue *queue, TimestampTz now, int64 per_group,
+				 bool *runs_read, int *ncands, SPITupleTable **tuptable)
+{
+	ParamListInfo params;
+	SPITupleTable *tt;
+	GroupCand  *cands;
+	uint64		n;
+	uint64		i;
+	int			nc = 0;
+	bool		skipping = false;	/* in a group whose head is invisible */
+
+	*runs_read = !pgmq_queue_has_fifo_index(queue);
+	if (*runs_read)
+	{
+		params = makeParamList(1);
+		pgmq_param(params, 0, INT8OID, Int64GetDatum(per_group), false);
+		n = pgmq_run(pgmq_queue_plan(queue, PGMQ_PLAN_GRP_RUNS_SCAN), params, 0);
+	}
+	else
+	{
+		params = makeParamList(1);
+		pgmq_param(params, 0, TIMESTAMPTZOID, TimestampTzGetDatum(now), false);
+		n = pgmq_run(pgmq_queue_plan(queue, PGMQ_PLAN_GRP_HEADS_IDX), params, 0);
+	}
+	tt = SPI_tuptable;
+	cands = palloc0(sizeof(GroupCand) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		HeapTuple	tup = tt->vals[i];
+		bool		isnull;
+		int64		id = DatumGetInt64(SPI_getbinval(tup, tt->tupdesc, 2, &isnull));
+		GroupCand  *c;
+
+		if (!*runs_read)
+		{
+			/* index path: visible heads, oldest first */
+			c = &cands[nc++];
+			c->grp = SPI_getbinval(tup, tt->tupdesc, 1, &isnull);
+			c->head = id;
+			continue;
+		}
+
+		/* scan path: each group's first messages, in order */
+		if (DatumGetInt64(SPI_getbinval(tup, tt->tupdesc, 4, &isnull)) == 1)
+		{
+			skipping = DatumGetTimestampTz(SPI_getbinval(tup, tt->tupdesc, 3, &isnull)) > now;
+			if (skipping)
+				continue;		/* head in flight or delayed: not a candidate */
+			c = &cands[nc++];
+			c->grp = SPI_getbinval(tup, tt->tupdesc, 1, &isnull);
+			c->head = id;
+			idlist_add(&c->run, id);
+		}
+		else if (!skipping)
+		{
+			c = &cands[nc - 1];
+			if (!c->run_ended &&
+				DatumGetTimestampTz(SPI_getbinval(tup, tt->tupdesc, 3, &isnull)) <= now)
+				idlist_add(&c->run, id);
+			else
+				c->run_ended = true;
+		}
+	}
+	if (*runs_read)
+		qsort(cands, nc, sizeof(GroupCand), cmp_cand_head);
+	*ncands = nc;
+	*tuptable = tt;
+	return cands;
+}
+
 /*
  * One grouped read attempt: choose the messages, claim them, append them to
  * the result in selection order.  Returns the number of rows returned.
@@ -207,9 +302,11 @@ grouped_attempt(ReturnSetInfo *rsinfo, PgmqQueue *queue, void *arg)
 	GroupedArgs *a = (GroupedArgs *) arg;
 	TimestampTz now = GetCurrentTimestamp();
 	ParamListInfo params;
-	SPITupleTable *heads;
-	uint64		nheads;
-	uint64		h;
+	GroupCand  *cands;
+	int			ncands;
+	bool		runs_read;
+	SPITupleTable *candtt;
+	int			c;
 	int64		want;
 	int64		planned = 0;	/* messages selected so far */
 	IdList	   *runs;
@@ -225,41 +322,44 @@ grouped_attempt(ReturnSetInfo *rsinfo, PgmqQueue *queue, void *arg)
 	if (!a->qty_null && a->qty == 0)
 		return 0;
 
-	params = makeParamList(1);
-	pgmq_param(params, 0, TIMESTAMPTZOID, TimestampTzGetDatum(now), false);
-	nheads = pgmq_run(pgmq_queue_plan(queue, pgmq_queue_has_fifo_index(queue) ?
-									  PGMQ_PLAN_GRP_HEADS_IDX : PGMQ_PLAN_GRP_HEADS_SCAN),
-					  params, 0);
-	if (nheads == 0)
+	cands = group_candidates(queue, now,
+							 a->mode == GROUPED_HEAD ? 1 : Max(a->qty, 1),
+							 &runs_read, &ncands, &candtt);
+	if (ncands == 0)
+	{
+		SPI_freetuptable(candtt);
 		return 0;
-	heads = SPI_tuptable;
-	want = a->qty_null ? (int64) nheads : a->qty;
-	runs = palloc0(sizeof(IdList) * Min((int64) nheads, want));
-	take = palloc0(sizeof(int) * Min((int64) nheads, want));
+	}
+	want = a->qty_null ? (int64) ncands : a->qty;
+	runs = palloc0(sizeof(IdList) * Min((int64) ncands, want));
+	take = palloc0(sizeof(int) * Min((int64) ncands, want));
 
 	/*
-	 * Take groups, oldest head first, and read their runs: up to what is
-	 * still wanted when filling, up to qty each for round-robin, just the
-	 * head otherwise.
+	 * Take groups, oldest head first, with their runs: up to what is still
+	 * wanted when filling, up to qty each for round-robin, just the head
+	 * otherwise.
 	 */
-	for (h = 0; h < nheads && nruns < want && planned < want; h++)
+	for (c = 0; c < ncands && nruns < want && planned < want; c++)
 	{
-		bool		isnull;
-		Datum		grp = SPI_getbinval(heads->vals[h], heads->tupdesc, 1, &isnull);
-		int64		head = DatumGetInt64(SPI_getbinval(heads->vals[h], heads->tupdesc, 2, &isnull));
+		GroupCand  *cand = &cands[c];
+		int64		limit = a->mode == GROUPED_FILL ? want - planned : want;
 
-		if (!take_group(queue, head, now))
+		if (!take_group(queue, cand->head, now))
 			continue;
 		if (a->mode == GROUPED_HEAD)
-			idlist_add(&runs[nruns], head);
+			idlist_add(&runs[nruns], cand->head);
+		else if (runs_read)
+		{
+			runs[nruns] = cand->run;
+			runs[nruns].n = (int) Min((int64) runs[nruns].n, limit);
+		}
 		else
-			group_run(queue, grp, head, a->mode == GROUPED_FILL ? want - planned : want,
-					  now, &runs[nruns]);
+			group_run(queue, cand->grp, cand->head, limit, now, &runs[nruns]);
 		if (a->mode != GROUPED_RR)
 			planned += runs[nruns].n;
 		nruns++;
 	}
-	SPI_freetuptable(heads);
+	SPI_freetuptable(candtt);
 
 	/* how many of each run to take: all of it, or its share of the layers */
 	if (a->mode == GROUPED_RR)

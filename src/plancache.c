@@ -157,7 +157,7 @@ static const PgmqPlanDef plan_defs[PGMQ_NUM_PLANS] = {
 	 * is visible, oldest head first.  With the FIFO index on (group,
 	 * msg_id): a loose index scan, one descent per group (the first row
 	 * after the previous group is the next group's head), whatever the
-	 * queue's length.  Without it: one pass over the queue.
+	 * queue's length.
 	 */
 	[PGMQ_PLAN_GRP_HEADS_IDX] = {
 		"WITH RECURSIVE g(grp, msg_id, vt) AS ("
@@ -169,11 +169,19 @@ static const PgmqPlanDef plan_defs[PGMQ_NUM_PLANS] = {
 		"SELECT g.grp, g.msg_id FROM g WHERE g.vt OPERATOR(pg_catalog.<=) $1 ORDER BY g.msg_id",
 		1, {TIMESTAMPTZOID}
 	},
-	[PGMQ_PLAN_GRP_HEADS_SCAN] = {
-		"SELECT h.grp, h.msg_id FROM (SELECT DISTINCT ON (grp) " GROUP_X " AS grp, x.msg_id, x.vt "
-		"FROM @Q@ x ORDER BY grp, x.msg_id) h "
-		"WHERE h.vt OPERATOR(pg_catalog.<=) $1 ORDER BY h.msg_id",
-		1, {TIMESTAMPTZOID}
+	/*
+	 * Without the FIFO index: one pass (and one sort) over the queue gives
+	 * every group's first $1 messages, group by group in msg_id order; the
+	 * caller keeps the groups whose head is visible and orders them (the
+	 * index path reads each taken group's run separately instead).
+	 */
+	[PGMQ_PLAN_GRP_RUNS_SCAN] = {
+		"SELECT s.grp, s.msg_id, s.vt, s.rn FROM ("
+		"SELECT " GROUP_X " AS grp, x.msg_id, x.vt, "
+		"pg_catalog.row_number() OVER (PARTITION BY " GROUP_X " ORDER BY x.msg_id) AS rn "
+		"FROM @Q@ x) s "
+		"WHERE s.rn OPERATOR(pg_catalog.<=) $1",
+		1, {INT8OID}
 	},
 	/* take a group: lock its head, unless another reader holds it */
 	[PGMQ_PLAN_GRP_LOCK] = {

@@ -351,9 +351,12 @@ pgmq_next_visible(PgmqQueue *queue, TimestampTz now)
 	Datum		d;
 
 	pgmq_param(params, 0, TIMESTAMPTZOID, TimestampTzGetDatum(now), false);
-	if (pgmq_run(pgmq_queue_plan(queue, PGMQ_PLAN_NEXT_VT), params, 1) != 1)
-		return 0;
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	d = (Datum) 0;
+	isnull = true;
+	if (pgmq_run(pgmq_queue_plan(queue, PGMQ_PLAN_NEXT_VT), params, 1) == 1)
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	/* a wait loop calls this many times in one SPI connection: free it */
+	SPI_freetuptable(SPI_tuptable);
 	return isnull ? 0 : DatumGetTimestampTz(d);
 }
 
