@@ -39,6 +39,9 @@
  *	 - A per-backend record of when this backend's own committed
  *	   transactions last notified each queue throttles even when the row
  *	   cannot be written (held by a long transaction, or REPEATABLE READ).
+ *	   It is tied to the row version it saw, so a reset of the row
+ *	   (enable/update_notify_insert) or another sender's recorded
+ *	   notification overrides it.
  *
  * What a LISTENer can rely on: after a committed insert into a queue with
  * notify enabled, at least one notification arrives at or after that
@@ -94,7 +97,7 @@
  * uses the unique index notify_insert_throttle_queue_name_key.
  */
 #define THROTTLE_ROW \
-	"SELECT t.throttle_interval_ms, t.last_notified_at " \
+	"SELECT t.throttle_interval_ms, t.last_notified_at, t.xmin " \
 	"FROM pgmq.notify_insert_throttle t " \
 	"WHERE t.queue_name OPERATOR(pg_catalog.=) $1"
 
@@ -123,15 +126,28 @@ static const struct
 
 static SPIPlanPtr throttle_plans[THROTTLE_NUM_PLANS];
 
+/* A throttle row as the trigger reads it. */
+typedef struct ThrottleRow
+{
+	int32		interval_ms;
+	TimestampTz last_notified_at;
+	TransactionId xmin;			/* identifies the row version */
+} ThrottleRow;
+
 /*
  * Per backend, per queue: when a transaction of this backend that queued
  * a NOTIFY for the queue last committed (the time it decided to notify,
- * which is no later than the notification was sent).
+ * which is no later than the notification was sent), and which version of
+ * the throttle row it saw then.  The record only counts while the row is
+ * still that version: any write to the row (enable/update resetting
+ * last_notified_at, another sender recording its notification) makes the
+ * row authoritative again.
  */
 typedef struct NotifySent
 {
 	char		name[NAMEDATALEN];	/* hash key: queue name as registered */
 	TimestampTz sent_at;
+	TransactionId row_xmin;
 } NotifySent;
 
 static HTAB *notify_sent = NULL;
@@ -147,6 +163,7 @@ typedef struct NotifyMemo
 	SubTransactionId subid;		/* (sub)transaction that decided */
 	bool		notified;		/* NOTIFY queued in this transaction */
 	TimestampTz decided_at;
+	TransactionId row_xmin;		/* throttle row version seen when deciding */
 	TimestampTz recheck_at;		/* if not notified: no need to look before */
 	NotifySent *sent;			/* this backend's record, for the commit */
 } NotifyMemo;
@@ -181,7 +198,10 @@ notify_xact_callback(XactEvent event, void *arg)
 				NotifyMemo *m = (NotifyMemo *) lfirst(lc);
 
 				if (m->notified && m->sent != NULL)
+				{
 					m->sent->sent_at = m->decided_at;
+					m->sent->row_xmin = m->row_xmin;
+				}
 			}
 			memo_reset();
 			break;
@@ -295,7 +315,10 @@ memo_add(const char *name, const char *channel)
 	m->recheck_at = DT_NOBEGIN;
 	m->sent = hash_search(notify_sent, m->name, HASH_ENTER, &found);
 	if (!found)
+	{
 		m->sent->sent_at = DT_NOBEGIN;
+		m->sent->row_xmin = InvalidTransactionId;
+	}
 	memo = lappend(memo, m);
 	MemoryContextSwitchTo(oldcxt);
 
@@ -331,19 +354,21 @@ throttle_plan(ThrottlePlan kind)
  * or, for THROTTLE_LOCK, the row is held by another transaction).
  */
 static bool
-throttle_fetch(ThrottlePlan kind, const char *name, int32 *interval_ms,
-			   TimestampTz *last_notified_at)
+throttle_fetch(ThrottlePlan kind, const char *name, ThrottleRow *row)
 {
 	ParamListInfo params = makeParamList(1);
+	HeapTuple	tup;
+	TupleDesc	desc;
 	bool		isnull;
 
 	pgmq_param(params, 0, TEXTOID, CStringGetTextDatum(name), false);
 	if (pgmq_run(throttle_plan(kind), params, 1) == 0)
 		return false;
-	*interval_ms = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
-											   SPI_tuptable->tupdesc, 1, &isnull));
-	*last_notified_at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0],
-														  SPI_tuptable->tupdesc, 2, &isnull));
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	row->interval_ms = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+	row->last_notified_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 2, &isnull));
+	row->xmin = DatumGetTransactionId(SPI_getbinval(tup, desc, 3, &isnull));
 	return true;
 }
 
@@ -377,32 +402,43 @@ interval_end(TimestampTz since, int32 interval_ms)
 static void
 notify_decide(NotifyMemo *m, TimestampTz now)
 {
-	int32		interval_ms;
-	TimestampTz last;
+	ThrottleRow row;
 	bool		notify = false;
 
 	m->decided_at = now;
+	row.xmin = InvalidTransactionId;
 	pgmq_spi_connect();
 
-	if (!throttle_fetch(THROTTLE_READ, m->name, &interval_ms, &last))
+	if (!throttle_fetch(THROTTLE_READ, m->name, &row))
 		m->recheck_at = DT_NOEND;	/* no throttle row: PGMQ sends nothing */
-	else if (interval_ms <= 0)
+	else if (row.interval_ms <= 0)
 		notify = true;
-	else if (now < interval_end(last, interval_ms))
-		m->recheck_at = interval_end(last, interval_ms);
-	else if (now < interval_end(m->sent->sent_at, interval_ms))
-		m->recheck_at = interval_end(m->sent->sent_at, interval_ms);
+	else if (now < interval_end(row.last_notified_at, row.interval_ms))
+		m->recheck_at = interval_end(row.last_notified_at, row.interval_ms);
+	else if (m->sent->row_xmin == row.xmin &&
+			 now < interval_end(m->sent->sent_at, row.interval_ms))
+		m->recheck_at = interval_end(m->sent->sent_at, row.interval_ms);
 	else if (IsolationUsesXactSnapshot())
-		notify = true;
-	else if (!throttle_fetch(THROTTLE_LOCK, m->name, &interval_ms, &last))
-		notify = true;			/* another sender holds the row */
-	else if (interval_ms <= 0 || now >= interval_end(last, interval_ms))
-	{
-		throttle_touch(m->name, now);
-		notify = true;
-	}
+		notify = true;			/* never write the row (see top of file) */
 	else
-		m->recheck_at = interval_end(last, interval_ms);
+	{
+		TransactionId seen = row.xmin;
+
+		if (!throttle_fetch(THROTTLE_LOCK, m->name, &row))
+		{
+			notify = true;		/* another sender holds the row */
+			row.xmin = seen;
+		}
+		else if (row.interval_ms <= 0 ||
+				 now >= interval_end(row.last_notified_at, row.interval_ms))
+		{
+			throttle_touch(m->name, now);
+			notify = true;
+		}
+		else
+			m->recheck_at = interval_end(row.last_notified_at, row.interval_ms);
+	}
+	m->row_xmin = row.xmin;
 
 	pgmq_spi_finish();
 
