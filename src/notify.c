@@ -25,8 +25,9 @@
  *	 - Otherwise it tries to lock the row with SKIP LOCKED.  If it gets the
  *	   lock (and the interval has still passed) it records the time and
  *	   NOTIFYs.  If another transaction holds the row, that one may yet
- *	   roll back, so we NOTIFY ourselves instead of waiting: a few extra
- *	   notifications under contention, never a lost one, never a wait.
+ *	   roll back, so we NOTIFY ourselves instead of waiting: under
+ *	   contention up to one extra notification per sending backend per
+ *	   interval (see the next points), never a lost one, never a wait.
  *	 - Under REPEATABLE READ / SERIALIZABLE the row is never written
  *	   (a concurrent update would fail the send with a serialization
  *	   error); the decision is made on the transaction's snapshot.
@@ -109,12 +110,14 @@ typedef enum ThrottlePlan
 	THROTTLE_NUM_PLANS
 } ThrottlePlan;
 
-static const struct
+typedef struct ThrottlePlanDef
 {
 	const char *sql;
 	int			nargs;
 	Oid			argtypes[2];
-}			throttle_plan_defs[THROTTLE_NUM_PLANS] = {
+} ThrottlePlanDef;
+
+static const ThrottlePlanDef throttle_plan_defs[THROTTLE_NUM_PLANS] = {
 	[THROTTLE_READ] = {THROTTLE_ROW, 1, {TEXTOID}},
 	[THROTTLE_LOCK] = {THROTTLE_ROW " FOR NO KEY UPDATE OF t SKIP LOCKED", 1, {TEXTOID}},
 	[THROTTLE_TOUCH] = {
@@ -160,7 +163,7 @@ typedef struct NotifyMemo
 {
 	char		name[NAMEDATALEN];
 	char		channel[NAMEDATALEN];
-	SubTransactionId subid;		/* (sub)transaction that decided */
+	SubTransactionId subid;		/* (sub)transaction of the last decision */
 	bool		notified;		/* NOTIFY queued in this transaction */
 	TimestampTz decided_at;
 	TransactionId row_xmin;		/* throttle row version seen when deciding */
@@ -405,6 +408,8 @@ notify_decide(NotifyMemo *m, TimestampTz now)
 	ThrottleRow row;
 	bool		notify = false;
 
+	/* this (sub)transaction owns the decision: forgotten if it aborts */
+	m->subid = GetCurrentSubTransactionId();
 	m->decided_at = now;
 	row.xmin = InvalidTransactionId;
 	pgmq_spi_connect();
