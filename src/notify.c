@@ -28,6 +28,10 @@
  *	   roll back, so we NOTIFY ourselves instead of waiting: under
  *	   contention up to one extra notification per sending backend per
  *	   interval (see the next points), never a lost one, never a wait.
+ *	 - A trigger without a throttle row notifies every transaction.  The
+ *	   table is UNLOGGED (as in PGMQ), so crash recovery empties it while
+ *	   the triggers stay; PGMQ's trigger then falls silent until someone
+ *	   re-enables notifications, ours keeps notifying, unthrottled.
  *	 - Under REPEATABLE READ / SERIALIZABLE the row is never written
  *	   (a concurrent update would fail the send with a serialization
  *	   error); the decision is made on the transaction's snapshot.
@@ -415,7 +419,7 @@ notify_decide(NotifyMemo *m, TimestampTz now)
 	pgmq_spi_connect();
 
 	if (!throttle_fetch(THROTTLE_READ, m->name, &row))
-		m->recheck_at = DT_NOEND;	/* no throttle row: PGMQ sends nothing */
+		notify = true;			/* no throttle row: see top of file */
 	else if (row.interval_ms <= 0)
 		notify = true;
 	else if (now < interval_end(row.last_notified_at, row.interval_ms))

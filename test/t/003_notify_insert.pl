@@ -8,6 +8,8 @@
 #   (b) pg_dump / restore keeps notifications working: the trigger
 #       (not an extension member) comes back with the queue table and the
 #       throttle row with the extension's dumped configuration;
+#   (b2) a crash (immediate stop) empties the UNLOGGED throttle table; the
+#       trigger keeps notifying, unthrottled, until re-enabled;
 #   (c) DROP EXTENSION pgmq CASCADE takes the notify triggers with the
 #       trigger function, the queue table keeps working, and after
 #       CREATE EXTENSION + create() notifications can be enabled again.
@@ -141,6 +143,25 @@ is(query('restored', q{SELECT * FROM pgmq.send('TapQ', '{"n": 2}')}), '401',
     'restored: send continues the id sequence');
 is(notifications($l, 1), 1, 'restored: a send notifies the listener');
 stop_listener($l);
+
+# ---------------------------------------------------------------------------
+# (b2) a crash empties the UNLOGGED throttle table; the trigger stays and
+#      keeps notifying (PGMQ's would fall silent until re-enabled)
+# ---------------------------------------------------------------------------
+$node->safe_psql('restored', q{SELECT pgmq.update_notify_insert('TapQ', 3600000)});
+$node->stop('immediate');
+$node->start;
+is(query('restored', q{SELECT count(*) FROM pgmq.notify_insert_throttle}), '0',
+    'after a crash the UNLOGGED throttle table is empty');
+$l = start_listener('restored');
+query('restored', q{SELECT * FROM pgmq.send('TapQ', '{"n": 5}')});
+query('restored', q{SELECT * FROM pgmq.send('TapQ', '{"n": 6}')});
+is(notifications($l, 2), 2,
+    'after a crash the trigger still notifies, unthrottled (2 sends, 2 notifications)');
+stop_listener($l);
+$node->safe_psql('restored', q{SELECT pgmq.enable_notify_insert('TapQ', 3600000)});
+is(query('restored', q{SELECT queue_name, throttle_interval_ms FROM pgmq.list_notify_insert_throttles()}),
+    'TapQ|3600000', 're-enabling after the crash restores the throttle row');
 
 # ---------------------------------------------------------------------------
 # (c) DROP EXTENSION ... CASCADE and back
