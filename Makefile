@@ -25,10 +25,7 @@ EXTVERSION   = $(shell grep default_version $(EXTENSION).control | sed -e "s/.*'
 MODULE_big   = pgmq
 OBJS         = src/pgmq.o src/names.o src/plancache.o src/queue.o \
                src/send.o src/read.o src/ack.o src/metrics.o \
-               src/wait.o src/grouped.o
-
-# topic routing (src/topic.c)
-OBJS        += src/topic.o
+               src/wait.o src/grouped.o src/topic.o src/notify.o
 
 DATA         = $(wildcard sql/$(EXTENSION)--*--*.sql)
 DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql

@@ -396,3 +396,30 @@ CREATE FUNCTION pgmq.send_batch_topic(routing_key text, msgs jsonb[], headers js
                                       delay timestamp with time zone)
     RETURNS TABLE (queue_name text, msg_id bigint)
     LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_send_batch_topic_headers_at';
+
+------------------------------------------------------------------------------
+-- Insert notifications (PGMQ 1.13.1 semantics): see README "Insert
+-- notifications".  enable_notify_insert puts a constraint trigger on
+-- pgmq.q_<name> that NOTIFYs "pgmq.q_<name>.INSERT", throttled per queue
+-- by pgmq.notify_insert_throttle; concurrent senders never wait for each
+-- other on the throttle row.
+------------------------------------------------------------------------------
+
+CREATE FUNCTION pgmq.enable_notify_insert(queue_name text, throttle_interval_ms integer DEFAULT 250)
+    RETURNS void
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_enable_notify_insert';
+
+CREATE FUNCTION pgmq.disable_notify_insert(queue_name text) RETURNS void
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_disable_notify_insert';
+
+CREATE FUNCTION pgmq.update_notify_insert(queue_name text, throttle_interval_ms integer)
+    RETURNS void
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_update_notify_insert';
+
+CREATE FUNCTION pgmq.list_notify_insert_throttles()
+    RETURNS TABLE(queue_name text, throttle_interval_ms integer,
+                  last_notified_at timestamp with time zone)
+    LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'pgmq_list_notify_insert_throttles';
+
+CREATE FUNCTION pgmq.notify_queue_listeners() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_notify_queue_listeners';
