@@ -14,6 +14,8 @@
 #                     and idle CPU side by side (bench/wakeup.sh)
 #   make bench-fifo   FIFO group reads with and without the FIFO index vs a
 #                     PGMQ-style query, 6k to 1M messages (bench/fifo_groups.sh)
+#   make bench-notify send throughput with insert notifications, ours vs a
+#                     PGMQ-style trigger, 4 senders (bench/notify_throughput.sh)
 #   make stress       chaos test: producers and consumers while backends are
 #                     killed and the server crashed; checks nothing committed
 #                     is lost (stress/run.sh; STRESS_SECONDS, STRESS_SHORT=1,
@@ -59,7 +61,7 @@ endif
 sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION).sql
 	cp $< $@
 
-.PHONY: test demo bench bench-wakeup bench-fifo stress
+.PHONY: test demo bench bench-wakeup bench-fifo bench-notify stress
 test:
 	bash scripts/run-tests.sh
 
@@ -75,6 +77,9 @@ bench-wakeup:
 
 bench-fifo:
 	bash bench/fifo_groups.sh
+
+bench-notify:
+	bash bench/notify_throughput.sh
 
 # The chaos test's driver (stress/pgmq_stress.c) is compiled by stress/run.sh.
 stress:
