@@ -25,8 +25,10 @@
 # (object: PostgreSQL serialises notifying commits cluster-wide).
 #
 # The send itself is pgmq's C send in every configuration; only the
-# notification mechanism differs.  The installed pgmq of $PG_CONFIG is
-# used (make install first); nothing is built here.
+# notification mechanism differs.  With the system's PostgreSQL the
+# extension is built and installed first (BENCH_SKIP_INSTALL=1: use the
+# installed build); with PG_CONFIG/PG_BIN set, that installation's pgmq is
+# used as it is.
 #
 # Environment:
 #   PG_CONFIG / PG_BIN   the PostgreSQL to use (default: the system's 15);
@@ -57,6 +59,14 @@ ROUNDS=${BENCH_ROUNDS:-3}
 CLIENTS=${BENCH_CLIENTS:-4}
 SYNC_COMMIT=${BENCH_SYNC_COMMIT:-on}
 CHANNEL='pgmq.q_bench.INSERT'
+
+# With the system's PostgreSQL (make bench-notify), install what is missing
+# and build and install pgmq first, like the other benchmarks;
+# BENCH_SKIP_INSTALL=1 uses the installed build as it is.
+if [[ -z $USER_PG_CONFIG && -z $USER_PG_BIN && ${BENCH_SKIP_INSTALL:-0} != 1 ]]; then
+    ensure_deps
+    build_and_install
+fi
 
 [[ -x $PG_BIN/postgres ]] || die "no PostgreSQL server in $PG_BIN (set PG_CONFIG or PG_BIN)"
 [[ -x $PG_BIN/pgbench ]] || die "no pgbench in $PG_BIN"
