@@ -29,7 +29,7 @@ OBJS         = src/pgmq.o src/names.o src/plancache.o src/queue.o \
                src/send.o src/read.o src/ack.o src/metrics.o \
                src/wait.o src/grouped.o src/topic.o src/notify.o
 
-DATA         = $(wildcard sql/$(EXTENSION)--*--*.sql)
+DATA         = $(wildcard sql/$(EXTENSION)--*--*.sql) sql/$(EXTENSION)_adopt_sql_install.sql
 DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 # Regression tests live in test/sql, their expected output in expected/
