@@ -48,55 +48,28 @@ ITERATIONS=${ITERATIONS:-20}
 SLOW_BUDGET_S=${SLOW_BUDGET_S:-8}
 
 WORK=""
-PGDATA_DIR=""
-SERVER_LOG=""
 cleanup() {
-    local rc=$?
-    trap - EXIT
-    set +e
-    if [[ $rc -ne 0 && -n $SERVER_LOG ]]; then
-        tail_file "$SERVER_LOG" 40
-    fi
-    if [[ -n $PGDATA_DIR && -f $PGDATA_DIR/postmaster.pid ]]; then
-        as_pg_user "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null 2>&1 ||
-            as_pg_user "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m immediate -w stop >/dev/null 2>&1
-    fi
-    [[ -n $WORK ]] && rm -rf -- "$WORK"
-    exit "$rc"
+    pg_server_cleanup "$1" "$WORK"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 
 ensure_deps
-if [[ ${BENCH_SKIP_INSTALL:-0} != 1 ]]; then
-    build_and_install
-else
-    say "BENCH_SKIP_INSTALL=1: using the pgmq installed in $("$PG_CONFIG" --pkglibdir)"
-fi
+build_and_install_unless BENCH_SKIP_INSTALL
 
 WORK=$(make_private_dir pgmq-bench-fifo)
-PGDATA_DIR=$WORK/data
-SERVER_LOG=$WORK/server.log
-PORT=$(free_port)
-
+pg_server_init "$WORK" \
+    "shared_buffers = 256MB" \
+    "max_wal_size = 4GB" \
+    "autovacuum = off" \
+    "fsync = off" \
+    "synchronous_commit = off" \
+    "full_page_writes = off"
+PORT=$(pg_server_port "$WORK")
 say "starting a throwaway server in $WORK (port $PORT)"
-as_pg_user "$PG_BIN/initdb" -D "$PGDATA_DIR" --no-locale -E UTF8 -A trust >"$WORK/initdb.log" 2>&1
-as_pg_user tee -a "$PGDATA_DIR/postgresql.conf" >/dev/null <<EOF
-listen_addresses = ''
-port = $PORT
-unix_socket_directories = '$WORK'
-shared_buffers = 256MB
-max_wal_size = 4GB
-autovacuum = off
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-EOF
-as_pg_user "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$SERVER_LOG" -w start >/dev/null
+pg_server_start "$WORK"
 
 psql_() {
-    as_pg_user "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" -d postgres "$@"
+    pg_server_psql "$WORK" -q -At "$@"
 }
 
 psql_ <<'EOF'

@@ -74,48 +74,31 @@ fi
     die "pgmq is not installed in $("$PG_CONFIG" --sharedir); run make install PG_CONFIG=$PG_CONFIG"
 
 WORK_DIR=""
-PGDATA_DIR=""
-SERVER_LOG=""
-
 cleanup() {
-    local rc=$?
-    trap - EXIT
-    set +e
     [[ -n $WORK_DIR ]] && rm -f "$WORK_DIR/listening"
     wait 2>/dev/null
-    if [[ $rc -ne 0 && -n $SERVER_LOG ]]; then
-        tail_file "$SERVER_LOG" 40
-    fi
-    if [[ -n $PGDATA_DIR && -f $PGDATA_DIR/postmaster.pid ]]; then
-        as_pg_user "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null 2>&1 ||
-            as_pg_user "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m immediate -w stop >/dev/null 2>&1
-    fi
-    [[ -n $WORK_DIR ]] && rm -rf -- "$WORK_DIR"
-    exit "$rc"
+    pg_server_cleanup "$1" "$WORK_DIR"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 
 WORK_DIR=$(make_private_dir pgmq-notify-bench)
-PGDATA_DIR=$WORK_DIR/data
-SERVER_LOG=$WORK_DIR/server.log
-PORT=$(free_port)
 
 say "PostgreSQL: $("$PG_BIN/postgres" --version); pgmq from $("$PG_CONFIG" --pkglibdir)"
 say "starting a throwaway server in $WORK_DIR (synchronous_commit = $SYNC_COMMIT)"
-as_pg_user "$PG_BIN/initdb" -D "$PGDATA_DIR" --no-locale -E UTF8 -A trust >/dev/null
-cat >>"$PGDATA_DIR/postgresql.conf" <<EOF
-listen_addresses = ''
-unix_socket_directories = '$WORK_DIR'
-port = $PORT
-max_connections = 50
-synchronous_commit = $SYNC_COMMIT
-EOF
-as_pg_user "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$SERVER_LOG" -w start >/dev/null
+pg_server_init "$WORK_DIR" \
+    "max_connections = 50" \
+    "synchronous_commit = $SYNC_COMMIT"
+pg_server_start "$WORK_DIR"
+PORT=$(pg_server_port "$WORK_DIR")
 
 psql_q() {
-    as_pg_user "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$WORK_DIR" -p "$PORT" -d postgres "$@"
+    pg_server_psql "$WORK_DIR" -q -A -t "$@"
+}
+
+# pgbench: CLIENTS clients sending for DURATION seconds
+pgbench_sends() {
+    as_pg_user "$PG_BIN/pgbench" -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -T "$DURATION" \
+        -f "$WORK_DIR/send.sql" -h "$WORK_DIR" -p "$PORT" postgres
 }
 
 psql_q <<'EOF'
@@ -236,8 +219,7 @@ END
 \$\$;
 EOF
     local sampler=$!
-    as_pg_user "$PG_BIN/pgbench" -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -T "$DURATION" \
-        -f "$WORK_DIR/send.sql" -h "$WORK_DIR" -p "$PORT" postgres >"$out.pgbench" 2>&1 ||
+    pgbench_sends >"$out.pgbench" 2>&1 ||
         { cat "$out.pgbench" >&2; die "pgbench failed ($tag)"; }
     wait "$sampler" || true
     sleep 0.5
@@ -260,9 +242,7 @@ declare -A RESULTS
 # warm up (caches, WAL segments, the plans of this backend's sends); not reported
 say "warming up ($DURATION s)"
 configure none 0
-as_pg_user "$PG_BIN/pgbench" -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -T "$DURATION" \
-    -f "$WORK_DIR/send.sql" -h "$WORK_DIR" -p "$PORT" postgres >/dev/null 2>&1 ||
-    die "pgbench failed (warm-up)"
+pgbench_sends >/dev/null 2>&1 || die "pgbench failed (warm-up)"
 
 for round in $(seq "$ROUNDS"); do
     for cfg in "${CONFIGS[@]}"; do

@@ -31,28 +31,11 @@ DURATION=${BENCH_DURATION:-5}
 EXTRA_ARGS=(${BENCH_ARGS:-})
 
 WORK_DIR=""
-PGDATA_DIR=""
-SERVER_LOG=""
-
+# shellcheck disable=SC2317 # called at exit, through on_exit
 cleanup() {
-    local rc=$?
-    trap - EXIT
-    set +e
-    if [[ $rc -ne 0 && -n $SERVER_LOG ]]; then
-        tail_file "$SERVER_LOG" 40
-    fi
-    if [[ -n $PGDATA_DIR && -f $PGDATA_DIR/postmaster.pid ]]; then
-        as_pg_user "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null 2>&1 ||
-            as_pg_user "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m immediate -w stop >/dev/null 2>&1
-    fi
-    if [[ -n $WORK_DIR ]]; then
-        rm -rf -- "$WORK_DIR"
-    fi
-    exit "$rc"
+    pg_server_cleanup "$1" "$WORK_DIR"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 
 # --help/--list need no server
 for arg in "${EXTRA_ARGS[@]}"; do
@@ -66,46 +49,29 @@ for arg in "${EXTRA_ARGS[@]}"; do
 done
 
 ensure_deps
-if [[ ${BENCH_SKIP_INSTALL:-0} != 1 ]]; then
-    build_and_install
-else
-    say "BENCH_SKIP_INSTALL=1: using the pgmq installed in $("$PG_CONFIG" --pkglibdir)"
-fi
+build_and_install_unless BENCH_SKIP_INSTALL
 
 WORK_DIR=$(make_private_dir pgmq-bench)
-PGDATA_DIR=$WORK_DIR/data
-SERVER_LOG=$WORK_DIR/server.log
 DRIVER=$WORK_DIR/pgmq_bench
 
 say "compiling the driver"
 gcc -O2 -Wall -Wextra -pthread -I"$("$PG_CONFIG" --includedir)" \
     "$BENCH_DIR/pgmq_bench.c" -o "$DRIVER" -lpq -lm
 
-PORT=$(free_port)
-say "initdb $PGDATA_DIR"
-as_pg_user "$PG_BIN/initdb" -D "$PGDATA_DIR" --no-locale -E UTF8 -A trust >"$WORK_DIR/initdb.log" 2>&1 || {
-    tail_file "$WORK_DIR/initdb.log" 40
-    die "initdb failed"
-}
-
+say "initdb $WORK_DIR/data"
 # Every workload, ours and floor alike, runs against these settings.
-as_pg_user tee -a "$PGDATA_DIR/postgresql.conf" >/dev/null <<EOF
-
-# pgmq bench: private server, Unix socket in the bench directory only
-listen_addresses = ''
-port = $PORT
-unix_socket_directories = '$WORK_DIR'
-shared_buffers = 256MB
-max_connections = 100
-shared_preload_libraries = 'pgmq'
-max_wal_size = 2GB
-synchronous_commit = on
-EOF
+pg_server_init "$WORK_DIR" \
+    "shared_buffers = 256MB" \
+    "max_connections = 100" \
+    "shared_preload_libraries = 'pgmq'" \
+    "max_wal_size = 2GB" \
+    "synchronous_commit = on"
+PORT=$(pg_server_port "$WORK_DIR")
 
 say "starting the server (socket $WORK_DIR, port $PORT)"
-as_pg_user "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$SERVER_LOG" -w -t 60 start >/dev/null
-DB_USER=$(as_pg_user id -un)
-as_pg_user "$PG_BIN/createdb" -h "$WORK_DIR" -p "$PORT" bench
+pg_server_start "$WORK_DIR" 60
+pg_server_psql "$WORK_DIR" -q -c "CREATE DATABASE bench"
+DSN=$(pg_server_dsn "$WORK_DIR" bench)
 
 mkdir -p "$RESULTS_DIR"
 stamp=$(date +%Y%m%d-%H%M%S)
@@ -124,7 +90,7 @@ say "running the driver (results in $RESULTS_DIR)"
 # tee -i: on ^C the driver stops the current run and still prints its
 # summary, so keep tee alive to record it.
 set +e
-"$DRIVER" --dsn "host=$WORK_DIR port=$PORT dbname=bench user=$DB_USER" \
+"$DRIVER" --dsn "$DSN" \
     --duration "$DURATION" --csv "$CSV" --json "$JSON" "${EXTRA_ARGS[@]}" 2>&1 | tee -i -a "$TXT"
 rc=${PIPESTATUS[0]}
 set -e

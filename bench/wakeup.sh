@@ -31,20 +31,12 @@ CONFIGS=("1 1" "10 1" "10 10" "100 1" "10 1 --grouped")
 
 WORK=""
 cleanup() {
-    local rc=$?
-    trap - EXIT
-    set +e
-    [[ -n $WORK ]] && stop_servers_below "$WORK" && rm -rf -- "$WORK"
-    exit "$rc"
+    pg_server_cleanup "$1" "$WORK"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 
 ensure_deps
-if [[ ${BENCH_SKIP_INSTALL:-0} != 1 ]]; then
-    build_and_install
-fi
+build_and_install_unless BENCH_SKIP_INSTALL
 
 WORK=$(make_private_dir pgmq-bench-wakeup)
 say "compiling bench/wake_latency.c"
@@ -56,26 +48,16 @@ CSV=$REPO_ROOT/bench/results/wakeup-$(date +%Y%m%d-%H%M%S).csv
 echo "mode,function,queues,waiters_per_queue,messages,commit_p50_ms,commit_p95_ms,commit_p99_ms,commit_max_ms,send_p50_ms,send_p95_ms,send_p99_ms,send_max_ms" >"$CSV"
 IDLE_LINES=()
 
-# start_server NAME PRELOAD(yes|no): prints the socket directory
+# start_server DIR PRELOAD(yes|no): start a server in DIR and create pgmq
 start_server() {
-    local name=$1 preload=$2 dir port
-    dir=$WORK/$name
-    as_pg_user mkdir -p "$dir"
-    port=$(free_port)
-    as_pg_user "$PG_BIN/initdb" -D "$dir/data" --no-locale -E UTF8 -A trust >"$WORK/initdb-$name.log" 2>&1
-    as_pg_user tee -a "$dir/data/postgresql.conf" >/dev/null <<EOF
-listen_addresses = ''
-port = $port
-unix_socket_directories = '$dir'
-max_connections = $((WAITERS + 150))
-shared_buffers = 128MB
-EOF
+    local dir=$1 preload=$2
+    local conf=("max_connections = $((WAITERS + 150))" "shared_buffers = 128MB")
     if [[ $preload == yes ]]; then
-        echo "shared_preload_libraries = 'pgmq'" | as_pg_user tee -a "$dir/data/postgresql.conf" >/dev/null
+        conf+=("shared_preload_libraries = 'pgmq'")
     fi
-    as_pg_user "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
-    as_pg_user "$PG_BIN/psql" -X -q -h "$dir" -p "$port" -d postgres -c "CREATE EXTENSION pgmq"
-    echo "$dir $port"
+    pg_server_init "$dir" "${conf[@]}"
+    pg_server_start "$dir"
+    pg_server_psql "$dir" -q -c "CREATE EXTENSION pgmq"
 }
 
 # CPU nanoseconds used so far by the cluster whose postmaster is PID
@@ -90,8 +72,8 @@ cluster_cpu_ns() {
 }
 
 idle_cpu() {
-    local dir=$1 port=$2 mode=$3 pm t0 t1 pids=() i
-    local psql=(as_pg_user "$PG_BIN/psql" -X -q -At -h "$dir" -p "$port" -d postgres)
+    local dir=$1 mode=$2 pm t0 t1 pids=() i
+    local psql=(pg_server_psql "$dir" -q -At)
     "${psql[@]}" -c "SELECT pgmq.create('idle_' || g) FROM generate_series(1, $WAITERS) g" >/dev/null
     for i in $(seq 1 "$WAITERS"); do
         "${psql[@]}" -c "SELECT count(*) FROM pgmq.read_with_poll('idle_$i', 30, 1, $((IDLE_SECONDS + 15)))" >/dev/null 2>&1 &
@@ -111,8 +93,9 @@ idle_cpu() {
 for mode in shmem poll; do
     preload=no
     [[ $mode == shmem ]] && preload=yes
-    read -r dir port < <(start_server "$mode" "$preload")
-    dsn="host=$dir port=$port user=$PG_USER dbname=postgres"
+    dir=$WORK/$mode
+    start_server "$dir" "$preload"
+    dsn=$(pg_server_dsn "$dir")
     echo
     echo "==================== $mode (preload=$preload) ===================="
     for cfg in "${CONFIGS[@]}"; do
@@ -121,9 +104,9 @@ for mode in shmem poll; do
         as_pg_user "$WORK/wake_latency" --dsn "$dsn" --queues "$q" --waiters "$w" \
             --messages "$MESSAGES" --csv "$WORK/latency.csv" $extra
     done
-    idle_cpu "$dir" "$port" "$mode"
+    idle_cpu "$dir" "$mode"
     echo "${IDLE_LINES[-1]}"
-    as_pg_user "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    pg_server_stop "$dir"
 done
 
 cat "$WORK/latency.csv" >>"$CSV"

@@ -14,34 +14,17 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 DEMO_DIR=""
-PGDATA_DIR=""
-SERVER_LOG=""
 
 cleanup() {
-    local rc=$?
-    trap - EXIT
-    set +e
-    if [[ $rc -ne 0 && -n $SERVER_LOG ]]; then
-        tail_file "$SERVER_LOG" 40
-    fi
-    if [[ -n $PGDATA_DIR && -f $PGDATA_DIR/postmaster.pid ]]; then
-        as_pg_user "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null 2>&1 ||
-            as_pg_user "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m immediate -w stop >/dev/null 2>&1
-    fi
-    if [[ -n $DEMO_DIR ]]; then
-        rm -rf -- "$DEMO_DIR"
-    fi
+    pg_server_cleanup "$1" "$DEMO_DIR"
     echo
-    if [[ $rc -eq 0 ]]; then
+    if [[ $1 -eq 0 ]]; then
         echo "demo finished; instance stopped and removed"
     else
-        echo "demo FAILED (exit status $rc); instance stopped and removed"
+        echo "demo FAILED (exit status $1); instance stopped and removed"
     fi
-    exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 
 echo "################################################################"
 echo "#  pgmq demo: a message queue inside PostgreSQL $PG_MAJOR"
@@ -52,32 +35,19 @@ ensure_deps
 build_and_install
 
 DEMO_DIR=$(make_private_dir pgmq-demo)
-PGDATA_DIR=$DEMO_DIR/data
-SERVER_LOG=$DEMO_DIR/server.log
-PORT=$(free_port)
 
-say "initdb $PGDATA_DIR"
-as_pg_user "$PG_BIN/initdb" -D "$PGDATA_DIR" --no-locale -E UTF8 -A trust >"$DEMO_DIR/initdb.log" 2>&1 || {
-    tail_file "$DEMO_DIR/initdb.log" 40
-    die "initdb failed"
-}
-
-as_pg_user tee -a "$PGDATA_DIR/postgresql.conf" >/dev/null <<EOF
-
-# pgmq demo: private server, Unix socket in the demo directory only
-listen_addresses = ''
-port = $PORT
-unix_socket_directories = '$DEMO_DIR'
-EOF
+say "initdb $DEMO_DIR/data"
+pg_server_init "$DEMO_DIR"
+PORT=$(pg_server_port "$DEMO_DIR")
 say "enabling instant wake-up of waiting readers: shared_preload_libraries = 'pgmq'"
-echo "shared_preload_libraries = 'pgmq'" | as_pg_user tee -a "$PGDATA_DIR/postgresql.conf" >/dev/null
+pg_server_conf "$DEMO_DIR" "shared_preload_libraries = 'pgmq'"
 
 say "starting the server (socket $DEMO_DIR, port $PORT)"
-as_pg_user "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$SERVER_LOG" -w -t 60 start >/dev/null
+pg_server_start "$DEMO_DIR" 60
 
 echo
 demo_psql() {
-    as_pg_user "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -h "$DEMO_DIR" -p "$PORT" -d postgres "$@"
+    pg_server_psql "$DEMO_DIR" "$@"
 }
 
 demo_psql --echo-queries <<'SQL'

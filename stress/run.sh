@@ -55,39 +55,15 @@ RATE=${STRESS_RATE:-100}
 EXTRA_ARGS=(${STRESS_ARGS:-})
 
 WORK_DIR=""
-PGDATA_DIR=""
-SERVER_LOG=""
-
 cleanup() {
-    local rc=$?
-    trap - EXIT
-    set +e
-    if [[ $rc -ne 0 && -n $SERVER_LOG ]]; then
-        tail_file "$SERVER_LOG" 40
-    fi
-    if [[ -n $WORK_DIR ]]; then
-        stop_servers_below "$WORK_DIR"
-        if [[ ${STRESS_KEEP:-0} == 1 ]]; then
-            say "kept $WORK_DIR"
-        else
-            rm -rf -- "$WORK_DIR"
-        fi
-    fi
-    exit "$rc"
+    pg_server_cleanup "$1" "$WORK_DIR" "${STRESS_KEEP:-0}"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 
 ensure_deps
-if [[ ${STRESS_SKIP_INSTALL:-0} != 1 ]]; then
-    build_and_install
-else
-    say "STRESS_SKIP_INSTALL=1: using the pgmq installed in $("$PG_CONFIG" --pkglibdir)"
-fi
+build_and_install_unless STRESS_SKIP_INSTALL
 
 WORK_DIR=$(make_private_dir pgmq-stress)
-PGDATA_DIR=$WORK_DIR/data
 SERVER_LOG=$WORK_DIR/server.log
 DRIVER=$WORK_DIR/pgmq_stress
 CHAOS_LOG=$WORK_DIR/chaos.log
@@ -97,24 +73,14 @@ gcc -O2 -Wall -Wextra -Wdeclaration-after-statement -pthread \
     -I"$("$PG_CONFIG" --includedir)" -o "$DRIVER" "$REPO_ROOT/stress/pgmq_stress.c" \
     -L"$("$PG_CONFIG" --libdir)" -lpq
 
-PORT=$(free_port)
-say "initdb $PGDATA_DIR"
-as_pg_user "$PG_BIN/initdb" -D "$PGDATA_DIR" --no-locale -E UTF8 -A trust >"$WORK_DIR/initdb.log" 2>&1 || {
-    tail_file "$WORK_DIR/initdb.log" 40
-    die "initdb failed"
-}
-as_pg_user tee -a "$PGDATA_DIR/postgresql.conf" >/dev/null <<EOF
-
-# pgmq stress: private server, Unix socket in the work directory only
-listen_addresses = ''
-port = $PORT
-unix_socket_directories = '$WORK_DIR'
-shared_preload_libraries = 'pgmq'
-max_connections = $((4 * (PRODUCERS + CONSUMERS) + 20))
-shared_buffers = 64MB
-restart_after_crash = on
-log_min_messages = warning
-EOF
+say "initdb $WORK_DIR/data"
+pg_server_init "$WORK_DIR" \
+    "shared_preload_libraries = 'pgmq'" \
+    "max_connections = $((4 * (PRODUCERS + CONSUMERS) + 20))" \
+    "shared_buffers = 64MB" \
+    "restart_after_crash = on" \
+    "log_min_messages = warning"
+PORT=$(pg_server_port "$WORK_DIR")
 
 # The driver runs this to crash the server and bring it back.  pg_ctl
 # stop -m immediate is a crash as far as the data directory is concerned:
@@ -126,20 +92,21 @@ CRASH_CMD=$WORK_DIR/crash-server.sh
     echo '#!/usr/bin/env bash'
     echo 'set -e'
     printf 'source %q\n' "$REPO_ROOT/scripts/common.sh"
-    printf 'as_pg_user %q -D %q -m immediate -w stop >/dev/null\n' "$PG_BIN/pg_ctl" "$PGDATA_DIR"
-    printf 'as_pg_user %q -D %q -l %q -w -t 120 start >/dev/null\n' "$PG_BIN/pg_ctl" "$PGDATA_DIR" "$SERVER_LOG"
+    printf 'PG_BIN=%q\n' "$PG_BIN"
+    printf 'pg_server_stop %q immediate\n' "$WORK_DIR"
+    printf 'pg_server_start %q 120\n' "$WORK_DIR"
 } >"$CRASH_CMD"
 chmod 755 "$CRASH_CMD"
 
 say "starting the server (socket $WORK_DIR, port $PORT)"
-as_pg_user "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$SERVER_LOG" -w -t 60 start >/dev/null
-DB_USER=$(as_pg_user id -un)
-as_pg_user "$PG_BIN/createdb" -h "$WORK_DIR" -p "$PORT" stress
+pg_server_start "$WORK_DIR" 60
+pg_server_psql "$WORK_DIR" -q -c "CREATE DATABASE stress"
+DSN=$(pg_server_dsn "$WORK_DIR" stress)
 as_pg_user touch "$CHAOS_LOG"
 
 say "running the chaos test (${RUN_SECONDS} s, ${CRASHES} crashes)"
 set +e
-"$DRIVER" --dsn "host=$WORK_DIR port=$PORT dbname=stress user=$DB_USER" \
+"$DRIVER" --dsn "$DSN" \
     --seconds "$RUN_SECONDS" --crashes "$CRASHES" \
     --producers "$PRODUCERS" --consumers "$CONSUMERS" --rate "$RATE" \
     --unlogged "$UNLOGGED_DEFAULT" \
