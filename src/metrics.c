@@ -107,7 +107,16 @@ measure_queue(const PgmqName *name, PgmqQueue *queue, TimestampTz now, QueueMetr
 static Datum
 age_seconds(TimestampTz now, TimestampTz then)
 {
-	return Int32GetDatum((int32) round((double) (now - then) / USECS_PER_SEC));
+	/* in double: an infinite or ancient enqueued_at must not overflow */
+	double		secs = round(((double) now - (double) then) / USECS_PER_SEC);
+
+	if (TIMESTAMP_NOT_FINITE(then) || secs < PG_INT32_MIN || secs > PG_INT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("integer out of range"),
+				 errdetail("A message's age in seconds does not fit an integer (enqueued_at %s).",
+						   timestamptz_to_str(then))));
+	return Int32GetDatum((int32) secs);
 }
 
 static void

@@ -74,9 +74,14 @@ pgmq_run_into_srf(ReturnSetInfo *rsinfo, SPIPlanPtr plan, ParamListInfo params,
 	SPIExecuteOptions options;
 	int			rc;
 
+	/*
+	 * The receiver may either detoast or convert to the result type, not
+	 * both (an assertion in assert-enabled builds); rows that need
+	 * detoasting (deleted ones) already have the result's shape.
+	 */
 	SetTuplestoreDestReceiverParams(dest, rsinfo->setResult,
 									rsinfo->econtext->ecxt_per_query_memory,
-									detoast, rsinfo->setDesc,
+									detoast, detoast ? NULL : rsinfo->setDesc,
 									gettext_noop("pgmq statement returned rows of an unexpected type"));
 	memset(&options, 0, sizeof(options));
 	options.params = params;

@@ -148,7 +148,7 @@ static const PgmqPlanDef plan_defs[PGMQ_NUM_PLANS] = {
 		1, {TIMESTAMPTZOID}
 	},
 	[PGMQ_PLAN_NEXT_VT] = {
-		"SELECT pg_catalog.min(vt) FROM @Q@ WHERE vt OPERATOR(pg_catalog.>) $1",
+		"SELECT pg_catalog.min(vt) FROM @Q@ WHERE vt OPERATOR(pg_catalog.>=) $1",
 		1, {TIMESTAMPTZOID}
 	},
 

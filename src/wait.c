@@ -341,7 +341,7 @@ pgmq_wait_end(ConditionVariable *cv)
 }
 
 /*
- * The earliest vt in the future, or 0 if none.  Inside an SPI connection.
+ * The earliest vt at or after now, or 0 if none.  Inside an SPI connection.
  */
 TimestampTz
 pgmq_next_visible(PgmqQueue *queue, TimestampTz now)

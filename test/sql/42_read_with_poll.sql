@@ -41,4 +41,13 @@ SET statement_timeout = '300ms';
 SELECT * FROM pgmq.read_with_poll('rp', 30, 1, 10, 100, '{"never": 1}');
 RESET statement_timeout;
 
+-- wait_for_messages sees a message whose vt is -infinity as visible (it
+-- is: read returns it) and returns at once
+SELECT pgmq.purge_queue('rp');
+SELECT * FROM pgmq.send('rp', '{"ninf": true}', '-infinity'::timestamptz);
+SET statement_timeout = '3s';
+CALL pgmq.wait_for_messages('rp', 10);
+RESET statement_timeout;
+SELECT message FROM pgmq.read('rp', 30, 1);
+
 SELECT pgmq.drop_queue('rp');

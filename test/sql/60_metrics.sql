@@ -36,5 +36,14 @@ SELECT queue_name, queue_length, total_messages FROM pgmq.metrics_all();
 DROP TABLE pgmq.q_met_two;
 SELECT queue_name FROM pgmq.metrics_all();
 
+-- an age that does not fit an integer is an error, not a wrapped value
+-- (rows only plain SQL can write)
+SELECT pgmq.create('met_old');
+INSERT INTO pgmq.q_met_old (vt, message, enqueued_at) VALUES (now(), '{}', '1900-01-01');
+SELECT try($$SELECT pgmq.metrics('met_old')$$);
+UPDATE pgmq.q_met_old SET enqueued_at = '-infinity';
+SELECT try($$SELECT pgmq.metrics('met_old')$$);
+SELECT pgmq.drop_queue('met_old');
+
 SELECT pgmq.drop_queue('met'), pgmq.drop_queue('met_two');
 SELECT count(*) AS no_queues FROM pgmq.metrics_all();
