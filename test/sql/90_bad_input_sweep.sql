@@ -49,7 +49,8 @@ SET client_min_messages = warning;
 -- Fixture
 ---------------------------------------------------------------------------
 -- sweep: 1 and 2 visible (2 in group g1), 3 hidden for an hour (group g2),
--- 4 archived, 5..8 visible with odd group headers; bound to 'sweep.#'
+-- 4 archived, 5..8 visible with odd group headers; bound to 'sweep.#';
+-- insert notifications on
 SELECT pgmq.create('sweep');
 SELECT count(*) AS sent FROM pgmq.send_batch('sweep',
     ARRAY['{"n": 1}', '{"n": 2}']::jsonb[], ARRAY[NULL, '{"x-pgmq-group": "g1"}']::jsonb[]);

@@ -355,7 +355,8 @@ my %hot = map { $_ => 1 } qw(send send_batch read read_with_poll pop delete arch
   read_grouped read_grouped_rr read_grouped_head read_grouped_with_poll
   read_grouped_rr_with_poll read_grouped_head_with_poll send_topic send_batch_topic metrics);
 my %lifecycle = map { $_ => 1 } qw(create create_queue create_non_partitioned create_unlogged
-  drop_queue purge_queue bind_topic unbind_topic create_fifo_index);
+  drop_queue purge_queue bind_topic unbind_topic create_fifo_index
+  enable_notify_insert disable_notify_insert update_notify_insert);
 
 # One random call of one of the extension's functions.
 sub random_call
