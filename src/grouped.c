@@ -543,7 +543,11 @@ pgmq_create_fifo_index(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* create_fifo_indexes_all() -> void: for every registered queue */
+/*
+ * create_fifo_indexes_all() -> void: for every registered queue; a
+ * registration without its table, or with a name we cannot accept (left by
+ * PGMQ), is skipped with a NOTICE instead of failing the whole call.
+ */
 PG_FUNCTION_INFO_V1(pgmq_create_fifo_indexes_all);
 Datum
 pgmq_create_fifo_indexes_all(PG_FUNCTION_ARGS)
@@ -564,7 +568,20 @@ pgmq_create_fifo_indexes_all(PG_FUNCTION_ARGS)
 	{
 		PgmqName	name;
 
+		/* like metrics_all: skip what is not (or no longer) a usable queue */
+		if (!pgmq_name_is_valid(names[i], strlen(names[i])))
+		{
+			ereport(NOTICE,
+					(errmsg("skipping queue \"%s\": not a valid queue name", names[i])));
+			continue;
+		}
 		pgmq_name_init(names[i], strlen(names[i]), &name);
+		if (pgmq_queue_open(&name, false, true) == NULL)
+		{
+			ereport(NOTICE,
+					(errmsg("skipping queue \"%s\": its table does not exist", names[i])));
+			continue;
+		}
 		create_fifo_index(&name);
 	}
 	pgmq_spi_finish();

@@ -471,3 +471,13 @@ ROLLBACK;
 SELECT pgmq.drop_queue('fg_poll');
 SELECT pgmq.drop_queue('fg_scan');
 SELECT pgmq.drop_queue('fg_idx');
+
+-- create_fifo_indexes_all skips, with a NOTICE, a registration whose table
+-- was dropped by hand, and still indexes the other queues
+SELECT pgmq.create('fg_all_ok');
+SELECT pgmq.create('fg_all_gone');
+DROP TABLE pgmq.q_fg_all_gone;
+SELECT pgmq.create_fifo_indexes_all();
+SELECT to_regclass('pgmq.q_fg_all_ok_fifo_idx') IS NOT NULL AS indexed;
+DELETE FROM pgmq.meta WHERE queue_name = 'fg_all_gone';
+SELECT pgmq.drop_queue('fg_all_ok');
