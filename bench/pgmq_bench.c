@@ -947,6 +947,36 @@ progress_line(const char *label, const char *phase, double t, double sent_rate,
 	fflush(stdout);
 }
 
+/* messages produced and consumed so far by all workers of a run */
+static void
+worker_totals(Worker *workers, int n, uint64_t *produced, uint64_t *consumed)
+{
+	*produced = *consumed = 0;
+	for (int i = 0; i < n; i++)
+	{
+		*produced += atomic_load_explicit(&workers[i].produced, memory_order_relaxed);
+		*consumed += atomic_load_explicit(&workers[i].consumed, memory_order_relaxed);
+	}
+}
+
+/* print the once-a-second progress line: rates since the previous one */
+static void
+progress_tick(const char *label, const char *phase, double t, double elapsed,
+			  Worker *workers, int n, long long depth0,
+			  uint64_t *last_sent, uint64_t *last_cons, double *last_t)
+{
+	uint64_t	s;
+	uint64_t	c;
+
+	worker_totals(workers, n, &s, &c);
+	progress_line(label, phase, elapsed, (double) (s - *last_sent) / (t - *last_t),
+				  (double) (c - *last_cons) / (t - *last_t),
+				  depth0 + (long long) s - (long long) c);
+	*last_sent = s;
+	*last_cons = c;
+	*last_t = t;
+}
+
 /*
  * Run one side: start the clients, warm up, measure for --duration seconds
  * (less if a consumer empties the queue), stop, and add the measurements to
@@ -1025,20 +1055,8 @@ run_side(PGconn *ctl, const Workload *wl, CommitMode commit, Side side,
 				break;
 			if (t >= t_next)
 			{
-				uint64_t	s = 0,
-							c = 0;
-
-				for (int i = 0; i < n; i++)
-				{
-					s += atomic_load_explicit(&workers[i].produced, memory_order_relaxed);
-					c += atomic_load_explicit(&workers[i].consumed, memory_order_relaxed);
-				}
-				progress_line(label, "warm-up", t - t_start, (double) (s - last_sent) / (t - last_t),
-							  (double) (c - last_cons) / (t - last_t),
-							  depth0 + (long long) s - (long long) c);
-				last_sent = s;
-				last_cons = c;
-				last_t = t;
+				progress_tick(label, "warm-up", t, t - t_start, workers, n, depth0,
+							  &last_sent, &last_cons, &last_t);
 				t_next += 1.0;
 			}
 			sleep_s(0.02);
@@ -1050,12 +1068,7 @@ run_side(PGconn *ctl, const Workload *wl, CommitMode commit, Side side,
 	if (!failed)
 	{
 		/* the measured window */
-		last_sent = last_cons = 0;
-		for (int i = 0; i < n; i++)
-		{
-			last_sent += atomic_load_explicit(&workers[i].produced, memory_order_relaxed);
-			last_cons += atomic_load_explicit(&workers[i].consumed, memory_order_relaxed);
-		}
+		worker_totals(workers, n, &last_sent, &last_cons);
 		last_t = t_measure;
 		t_next = t_measure + 1.0;
 		while (!interrupted && !atomic_load(&rc.drained))
@@ -1071,20 +1084,8 @@ run_side(PGconn *ctl, const Workload *wl, CommitMode commit, Side side,
 				break;
 			if (t >= t_next)
 			{
-				uint64_t	s = 0,
-							c = 0;
-
-				for (int i = 0; i < n; i++)
-				{
-					s += atomic_load_explicit(&workers[i].produced, memory_order_relaxed);
-					c += atomic_load_explicit(&workers[i].consumed, memory_order_relaxed);
-				}
-				progress_line(label, "run", t - t_measure, (double) (s - last_sent) / (t - last_t),
-							  (double) (c - last_cons) / (t - last_t),
-							  depth0 + (long long) s - (long long) c);
-				last_sent = s;
-				last_cons = c;
-				last_t = t;
+				progress_tick(label, "run", t, t - t_measure, workers, n, depth0,
+							  &last_sent, &last_cons, &last_t);
 				t_next += 1.0;
 			}
 			sleep_s(0.02);
