@@ -343,15 +343,9 @@ throttle_plan(ThrottlePlan kind)
 
 	if (throttle_plans[kind] != NULL)
 		return throttle_plans[kind];
-	plan = SPI_prepare_cursor(throttle_plan_defs[kind].sql,
-							  throttle_plan_defs[kind].nargs,
-							  (Oid *) throttle_plan_defs[kind].argtypes,
-							  CURSOR_OPT_GENERIC_PLAN);
-	if (plan == NULL)
-		elog(ERROR, "pgmq: SPI_prepare_cursor failed for \"%s\": %s",
-			 throttle_plan_defs[kind].sql, SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "pgmq: SPI_keepplan failed");
+	plan = pgmq_prepare_kept(throttle_plan_defs[kind].sql,
+							 throttle_plan_defs[kind].nargs,
+							 throttle_plan_defs[kind].argtypes);
 	throttle_plans[kind] = plan;
 	return plan;
 }
@@ -848,16 +842,10 @@ pgmq_list_notify_insert_throttles(PG_FUNCTION_ARGS)
 
 	pgmq_spi_connect();
 	if (plan == NULL)
-	{
-		SPIPlanPtr	p = SPI_prepare("SELECT t.queue_name::pg_catalog.text, t.throttle_interval_ms, "
-									"t.last_notified_at FROM pgmq.notify_insert_throttle t "
-									"ORDER BY t.queue_name",
-									0, NULL);
-
-		if (p == NULL || SPI_keepplan(p) != 0)
-			elog(ERROR, "pgmq: could not prepare the throttle listing");
-		plan = p;
-	}
+		plan = pgmq_prepare_kept("SELECT t.queue_name::pg_catalog.text, t.throttle_interval_ms, "
+								 "t.last_notified_at FROM pgmq.notify_insert_throttle t "
+								 "ORDER BY t.queue_name",
+								 0, NULL);
 
 	dest = CreateDestReceiver(DestTuplestore);
 	SetTuplestoreDestReceiverParams(dest, rsinfo->setResult,

@@ -80,6 +80,7 @@ typedef struct PgmqQueue PgmqQueue;
 
 /* plancache.c */
 extern PgmqQueue *pgmq_queue_open(const PgmqName *name, bool need_archive, bool missing_ok);
+extern SPIPlanPtr pgmq_prepare_kept(const char *sql, int nargs, const Oid *argtypes);
 extern SPIPlanPtr pgmq_queue_plan(PgmqQueue *queue, PgmqPlanKind kind);
 extern Oid	pgmq_queue_relid(PgmqQueue *queue);
 extern void pgmq_queue_forget(const PgmqName *name);

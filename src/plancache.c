@@ -433,6 +433,25 @@ expand_template(const char *tmpl, const char *q, const char *a, const char *seq)
 }
 
 /*
+ * Prepare a statement for the generic plan and keep it for the life of the
+ * backend: every kept plan of the extension (queues, topics, notification
+ * throttling) is made here.  Inside SPI.
+ */
+SPIPlanPtr
+pgmq_prepare_kept(const char *sql, int nargs, const Oid *argtypes)
+{
+	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, (Oid *) argtypes,
+										  CURSOR_OPT_GENERIC_PLAN);
+
+	if (plan == NULL)
+		elog(ERROR, "pgmq: SPI_prepare_cursor failed for \"%s\": %s",
+			 sql, SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "pgmq: SPI_keepplan failed");
+	return plan;
+}
+
+/*
  * The kept plan of one statement for this queue, prepared on first use.
  * Must be called inside an SPI connection.
  */
@@ -455,13 +474,7 @@ pgmq_queue_plan(PgmqQueue *queue, PgmqPlanKind kind)
 		seq = pgmq_sequence_expr(queue);
 	sql = expand_template(def->sql, qname, aname, seq);
 
-	plan = SPI_prepare_cursor(sql, def->nargs, (Oid *) def->argtypes,
-							  CURSOR_OPT_GENERIC_PLAN);
-	if (plan == NULL)
-		elog(ERROR, "pgmq: SPI_prepare_cursor failed for \"%s\": %s",
-			 sql, SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "pgmq: SPI_keepplan failed");
+	plan = pgmq_prepare_kept(sql, def->nargs, def->argtypes);
 	queue->plans[kind] = plan;
 	pfree(sql);
 	return plan;

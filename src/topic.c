@@ -142,13 +142,7 @@ topic_plan(TopicPlanKind kind)
 	if (topic_plans[kind] != NULL)
 		return topic_plans[kind];
 
-	plan = SPI_prepare_cursor(def->sql, def->nargs, (Oid *) def->argtypes,
-							  CURSOR_OPT_GENERIC_PLAN);
-	if (plan == NULL)
-		elog(ERROR, "pgmq: SPI_prepare_cursor failed for \"%s\": %s",
-			 def->sql, SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "pgmq: SPI_keepplan failed");
+	plan = pgmq_prepare_kept(def->sql, def->nargs, def->argtypes);
 	topic_plans[kind] = plan;
 	return plan;
 }
