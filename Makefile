@@ -29,8 +29,12 @@ OBJS         = src/pgmq.o src/names.o src/plancache.o src/queue.o \
                src/send.o src/read.o src/ack.o src/metrics.o \
                src/wait.o src/grouped.o src/topic.o src/notify.o
 
-DATA         = $(wildcard sql/$(EXTENSION)--*--*.sql) sql/$(EXTENSION)_adopt_sql_install.sql
+# Install scripts of released versions (kept, so that an older version can
+# still be installed and updated), every update script, and the SQL-only
+# switch.  The current version's install script is built from sql/pgmq.sql.
 DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA         = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql)) \
+               sql/$(EXTENSION)_adopt_sql_install.sql
 
 # Regression tests live in test/sql, their expected output in expected/
 # (test/expected is a symlink to it, because pg_regress looks for

@@ -24,7 +24,7 @@
 #include "compat.h"
 #include "pgmq.h"
 
-PG_MODULE_MAGIC_EXT(.name = "pgmq",.version = "1.13.100");
+PG_MODULE_MAGIC_EXT(.name = "pgmq",.version = "1.13.101");
 
 void		_PG_init(void);
 

@@ -52,8 +52,8 @@ DEALLOCATE ALL;
 -- extension metadata clients read
 SELECT extname, extversion, extrelocatable, extnamespace::regnamespace
   FROM pg_extension WHERE extname = 'pgmq';
-SELECT name, superuser, trusted, relocatable, schema
-  FROM pg_available_extension_versions WHERE name = 'pgmq';
+SELECT name, version, superuser, trusted, relocatable, schema
+  FROM pg_available_extension_versions WHERE name = 'pgmq' ORDER BY version;
 
 -- shared tables are members whose rows pg_dump keeps
 SELECT c.relname, c.relpersistence
