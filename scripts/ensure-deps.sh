@@ -2,7 +2,8 @@
 #
 # scripts/ensure-deps.sh: make sure the Debian packages needed to build and
 # test pgmq are installed (compiler, make, PostgreSQL 15 server and its
-# development files, libpq, and IPC::Run for the TAP tests).
+# development files, libpq, IPC::Run for the TAP tests, and pg_partman for
+# the partitioned-queue tests).
 #
 # A quick no-op when everything is present.  As root, installs just the
 # missing packages from the Debian archive; otherwise names them and exits 1.
@@ -23,6 +24,7 @@ REQUIRED_PACKAGES=(
     "postgresql-server-dev-$PG_MAJOR"
     libipc-run-perl
     libpq-dev
+    "postgresql-$PG_MAJOR-partman"
 )
 
 # Print the packages of "$@" that are not fully installed, one per line.

@@ -121,6 +121,19 @@ CREATE FUNCTION pgmq.create_queue(queue_name text) RETURNS void
 CREATE FUNCTION pgmq.create_unlogged(queue_name text) RETURNS void
     LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_create_unlogged';
 
+-- Partitioned queues need pg_partman (README "Partitioned queues").
+CREATE FUNCTION pgmq.create_partitioned(queue_name text,
+        partition_interval text DEFAULT '10000'::text,
+        retention_interval text DEFAULT '100000'::text,
+        premake integer DEFAULT 4) RETURNS void
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_create_partitioned';
+
+CREATE FUNCTION pgmq.convert_archive_partitioned(table_name text,
+        partition_interval text DEFAULT '10000'::text,
+        retention_interval text DEFAULT '100000'::text,
+        leading_partition integer DEFAULT 10) RETURNS void
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_convert_archive_partitioned';
+
 CREATE FUNCTION pgmq.drop_queue(queue_name text) RETURNS boolean
     LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_drop_queue';
 

@@ -41,15 +41,21 @@
 #include "compat.h"
 #include "pgmq.h"
 
-static void
-lock_queue_name(const char *key_name)
+/*
+ * Serialize create and drop of one queue: PGMQ's transaction-level
+ * advisory lock, keyed on the lowercased name so that differently
+ * spelled names of one table take the same lock.
+ */
+void
+pgmq_lock_queue_name(const char *key_name)
 {
 	DirectFunctionCall1(pg_advisory_xact_lock_int8,
 						Int64GetDatum(pgmq_name_lock_key(key_name)));
 }
 
-static void
-run_sql(const char *sql, int expected)
+/* Run one statement (DDL, built from quoted names) inside SPI. */
+void
+pgmq_exec(const char *sql, int expected)
 {
 	int			rc = SPI_execute(sql, false, 0);
 
@@ -70,8 +76,8 @@ relation_exists(const char *relname, Oid nsp)
  * READ COMMITTED a registration committed while we waited for the lock is
  * seen.
  */
-static void
-check_spelling_conflict(const PgmqName *name)
+void
+pgmq_check_spelling_conflict(const PgmqName *name)
 {
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1];
@@ -99,7 +105,29 @@ check_spelling_conflict(const PgmqName *name)
 }
 
 /*
- * Create whatever of the queue's objects is missing and register it.
+ * Register a queue in pgmq.meta (a no-op when it is registered already),
+ * recording what its table really is.  Inside SPI.
+ */
+void
+pgmq_register_queue(const PgmqName *name)
+{
+	Oid			qrelid = get_relname_relid(name->qtable, pgmq_schema_oid());
+	Oid			argtypes[3] = {TEXTOID, BOOLOID, BOOLOID};
+	Datum		args[3];
+
+	args[0] = CStringGetTextDatum(name->name);
+	args[1] = BoolGetDatum(get_rel_relkind(qrelid) == RELKIND_PARTITIONED_TABLE);
+	args[2] = BoolGetDatum(get_rel_persistence(qrelid) == RELPERSISTENCE_UNLOGGED);
+	if (SPI_execute_with_args("INSERT INTO pgmq.meta (queue_name, is_partitioned, is_unlogged) "
+							  "VALUES ($1, $2, $3) ON CONFLICT (queue_name) DO NOTHING",
+							  3, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "pgmq: could not register queue in pgmq.meta");
+}
+
+/*
+ * Create whatever of the queue's objects is missing and register it.  The
+ * table of a partitioned queue (create_partitioned) is left as it is: it
+ * has no vt index by design.
  */
 static void
 create_queue(const PgmqName *name, bool unlogged)
@@ -109,28 +137,21 @@ create_queue(const PgmqName *name, bool unlogged)
 	char	   *q;
 	char	   *a;
 	Oid			qrelid;
-	Oid			argtypes[2] = {TEXTOID, BOOLOID};
-	Datum		args[2];
 
-	lock_queue_name(name->lower);
+	pgmq_lock_queue_name(name->lower);
 	nsp = pgmq_schema_oid();
 	q = quote_qualified_identifier(PGMQ_SCHEMA, name->qtable);
 	a = quote_qualified_identifier(PGMQ_SCHEMA, name->atable);
 
 	pgmq_spi_connect();
-	check_spelling_conflict(name);
+	pgmq_check_spelling_conflict(name);
 
 	if (!relation_exists(name->qtable, nsp))
-		run_sql(psprintf("CREATE %sTABLE %s ("
-						 "msg_id pg_catalog.int8 PRIMARY KEY GENERATED ALWAYS AS IDENTITY, "
-						 "read_ct pg_catalog.int4 DEFAULT 0 NOT NULL, "
-						 "enqueued_at pg_catalog.timestamptz DEFAULT pg_catalog.now() NOT NULL, "
-						 "last_read_at pg_catalog.timestamptz, "
-						 "vt pg_catalog.timestamptz NOT NULL, "
-						 "message pg_catalog.jsonb, "
-						 "headers pg_catalog.jsonb)",
-						 unlogged ? "UNLOGGED " : "", q),
-				SPI_OK_UTILITY);
+		pgmq_exec(psprintf("CREATE %sTABLE %s (" PGMQ_QUEUE_COLUMNS("PRIMARY KEY GENERATED ALWAYS") ")",
+						   unlogged ? "UNLOGGED " : "", q),
+				  SPI_OK_UTILITY);
+	qrelid = get_relname_relid(name->qtable, nsp);
+
 #ifdef PGMQ_HAVE_UNLOGGED_SEQUENCES
 	/*
 	 * An unlogged queue loses its messages in a crash, but its msg_id
@@ -139,49 +160,33 @@ create_queue(const PgmqName *name, bool unlogged)
 	 */
 	if (unlogged)
 	{
-		Oid			tabid = get_relname_relid(name->qtable, nsp);
-		AttrNumber	attnum = OidIsValid(tabid) ? get_attnum(tabid, "msg_id") : InvalidAttrNumber;
+		AttrNumber	attnum = OidIsValid(qrelid) ? get_attnum(qrelid, "msg_id") : InvalidAttrNumber;
 		Oid			seqid = attnum != InvalidAttrNumber ?
-			getIdentitySequence(tabid, attnum, true) : InvalidOid;
+			getIdentitySequence(qrelid, attnum, true) : InvalidOid;
 
 		if (OidIsValid(seqid) && get_rel_persistence(seqid) == RELPERSISTENCE_UNLOGGED)
-			run_sql(psprintf("ALTER SEQUENCE %s SET LOGGED",
-							 quote_qualified_identifier(get_namespace_name(get_rel_namespace(seqid)),
-														get_rel_name(seqid))),
-					SPI_OK_UTILITY);
+			pgmq_exec(psprintf("ALTER SEQUENCE %s SET LOGGED",
+							   quote_qualified_identifier(get_namespace_name(get_rel_namespace(seqid)),
+														  get_rel_name(seqid))),
+					  SPI_OK_UTILITY);
 	}
 #endif
 
 	snprintf(idxname, NAMEDATALEN, "%s_vt_idx", name->qtable);
-	if (!relation_exists(idxname, nsp))
-		run_sql(psprintf("CREATE INDEX %s ON %s (vt)", quote_identifier(idxname), q),
-				SPI_OK_UTILITY);
+	if (get_rel_relkind(qrelid) != RELKIND_PARTITIONED_TABLE &&
+		!relation_exists(idxname, nsp))
+		pgmq_exec(psprintf("CREATE INDEX %s ON %s (vt)", quote_identifier(idxname), q),
+				  SPI_OK_UTILITY);
 
 	if (!relation_exists(name->atable, nsp))
-		run_sql(psprintf("CREATE TABLE %s ("
-						 "msg_id pg_catalog.int8 PRIMARY KEY, "
-						 "read_ct pg_catalog.int4 DEFAULT 0 NOT NULL, "
-						 "enqueued_at pg_catalog.timestamptz DEFAULT pg_catalog.now() NOT NULL, "
-						 "last_read_at pg_catalog.timestamptz, "
-						 "archived_at pg_catalog.timestamptz DEFAULT pg_catalog.now() NOT NULL, "
-						 "vt pg_catalog.timestamptz NOT NULL, "
-						 "message pg_catalog.jsonb, "
-						 "headers pg_catalog.jsonb)", a),
-				SPI_OK_UTILITY);
-	/* PGMQ does not lowercase the archive index name; neither do we */
-	snprintf(idxname, NAMEDATALEN, "archived_at_idx_%s", name->name);
+		pgmq_exec(psprintf("CREATE TABLE %s (" PGMQ_ARCHIVE_COLUMNS("PRIMARY KEY") ")", a),
+				  SPI_OK_UTILITY);
+	pgmq_archive_index_name(name, idxname);
 	if (!relation_exists(idxname, nsp))
-		run_sql(psprintf("CREATE INDEX %s ON %s (archived_at)", quote_identifier(idxname), a),
-				SPI_OK_UTILITY);
+		pgmq_exec(psprintf("CREATE INDEX %s ON %s (archived_at)", quote_identifier(idxname), a),
+				  SPI_OK_UTILITY);
 
-	/* register it, recording what the table really is */
-	qrelid = get_relname_relid(name->qtable, nsp);
-	args[0] = CStringGetTextDatum(name->name);
-	args[1] = BoolGetDatum(get_rel_persistence(qrelid) == RELPERSISTENCE_UNLOGGED);
-	if (SPI_execute_with_args("INSERT INTO pgmq.meta (queue_name, is_partitioned, is_unlogged) "
-							  "VALUES ($1, false, $2) ON CONFLICT (queue_name) DO NOTHING",
-							  2, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "pgmq: could not register queue in pgmq.meta");
+	pgmq_register_queue(name);
 	pgmq_spi_finish();
 }
 
@@ -210,9 +215,9 @@ pgmq_create_unlogged(PG_FUNCTION_ARGS)
 }
 
 /*
- * Drop a queue's tables and registration.  Returns false (with PGMQ's
- * NOTICE) when the queue table does not exist; a stale registration is
- * removed either way.
+ * Drop a queue's tables, registration and pg_partman configuration.
+ * Returns false (with PGMQ's NOTICE) when the queue table does not exist;
+ * a stale registration is removed either way.
  */
 static bool
 drop_queue(const PgmqName *name)
@@ -222,7 +227,7 @@ drop_queue(const PgmqName *name)
 	Datum		args[1];
 	bool		existed;
 
-	lock_queue_name(name->lower);
+	pgmq_lock_queue_name(name->lower);
 	nsp = pgmq_schema_oid();
 
 	pgmq_spi_connect();
@@ -232,13 +237,16 @@ drop_queue(const PgmqName *name)
 							  1, argtypes, args, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "pgmq: could not update pgmq.meta");
 
+	/* pg_partman's configuration of the tables goes with them */
+	pgmq_partman_forget(name);
+
 	existed = relation_exists(name->qtable, nsp);
 	if (existed)
-		run_sql(psprintf("DROP TABLE %s",
+		pgmq_exec(psprintf("DROP TABLE %s",
 						 quote_qualified_identifier(PGMQ_SCHEMA, name->qtable)),
 				SPI_OK_UTILITY);
 	if (relation_exists(name->atable, nsp))
-		run_sql(psprintf("DROP TABLE %s",
+		pgmq_exec(psprintf("DROP TABLE %s",
 						 quote_qualified_identifier(PGMQ_SCHEMA, name->atable)),
 				SPI_OK_UTILITY);
 	pgmq_spi_finish();
@@ -295,10 +303,10 @@ pgmq_purge_queue(PG_FUNCTION_ARGS)
 
 	pgmq_spi_connect();
 	/* lock first, so the count is exactly what TRUNCATE removes */
-	run_sql(psprintf("LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", q), SPI_OK_UTILITY);
-	run_sql(psprintf("SELECT pg_catalog.count(*) FROM %s", q), SPI_OK_SELECT);
+	pgmq_exec(psprintf("LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", q), SPI_OK_UTILITY);
+	pgmq_exec(psprintf("SELECT pg_catalog.count(*) FROM %s", q), SPI_OK_SELECT);
 	count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	run_sql(psprintf("TRUNCATE %s", q), SPI_OK_UTILITY);
+	pgmq_exec(psprintf("TRUNCATE %s", q), SPI_OK_UTILITY);
 	pgmq_spi_finish();
 
 	PG_RETURN_INT64(count);
@@ -376,6 +384,6 @@ pgmq_acquire_queue_lock(PG_FUNCTION_ARGS)
 	PgmqName	name;
 
 	pgmq_name_from_arg(fcinfo, 0, &name);
-	lock_queue_name(name.name);
+	pgmq_lock_queue_name(name.name);
 	PG_RETURN_VOID();
 }
