@@ -18,8 +18,8 @@
 --     _extension_exists, _ensure_pg_partman_installed,
 --     _get_pg_partman_major_version, _get_pg_partman_schema,
 --     _belongs_to_pgmq) are dropped, and so are create_partitioned and
---     convert_archive_partitioned, which this version does not have yet:
---     the update refuses to run while a partitioned queue is registered;
+--     convert_archive_partitioned, which 1.13.100 does not have (1.13.101
+--     adds ours; the update to it runs right after this one);
 --   * create_queue, wakeup_mode and wait_for_messages are added;
 --   * topic_bindings.compiled_regex is re-generated with our expression
 --     (same values; PGMQ's expression is spelled differently);
@@ -42,17 +42,10 @@ DO $$
 DECLARE
     r record;
 BEGIN
-    -- Partitioned queues need create_partitioned and pg_partman support,
-    -- which this version does not have: stay on PGMQ for now.
-    SELECT pg_catalog.string_agg(pg_catalog.quote_literal(m.queue_name), ', ' ORDER BY m.queue_name) AS names
-      INTO r
-      FROM pgmq.meta m WHERE m.is_partitioned;
-    IF r.names IS NOT NULL THEN
-        RAISE EXCEPTION 'pgmq 1.13.100 does not support partitioned queues yet'
-            USING ERRCODE = 'feature_not_supported',
-                  DETAIL = 'Partitioned queues: ' || r.names || '.',
-                  HINT = 'Keep PGMQ until a pgmq version with partitioned queues is installed.';
-    END IF;
+    -- Partitioned queues switch like any other: the library serves them
+    -- (partitioned queues came with the C code of 1.13.101; this script
+    -- refused them until then, so nobody went through it with one).
+    -- create_partitioned itself comes back with the update to 1.13.101.
 
     -- Names PGMQ accepted that this version will not serve (see README
     -- "Queue names"): the update keeps them, but functions called with such

@@ -14,8 +14,8 @@
 -- and consumers first.
 --
 -- Steps:
---   1. check: no extension pgmq, PGMQ's pgmq.meta present, no partitioned
---      queue (not supported by this version yet);
+--   1. check: no extension pgmq, PGMQ's pgmq.meta present (partitioned
+--      queues are kept as they are, pg_partman's configuration included);
 --   2. copy the rows of pgmq.meta, pgmq.notify_insert_throttle and
 --      pgmq.topic_bindings, and the grants on those tables and on PGMQ's
 --      functions, into temporary tables;
@@ -45,11 +45,6 @@ BEGIN
     IF pg_catalog.to_regclass('pgmq.meta') IS NULL THEN
         RAISE EXCEPTION 'no PGMQ install found: table pgmq.meta does not exist'
             USING HINT = 'Without an existing install, just run CREATE EXTENSION pgmq.';
-    END IF;
-    IF EXISTS (SELECT 1 FROM pgmq.meta WHERE is_partitioned) THEN
-        RAISE EXCEPTION 'this version of pgmq does not support partitioned queues yet'
-            USING ERRCODE = 'feature_not_supported',
-                  HINT = 'Keep PGMQ until a pgmq version with partitioned queues is installed.';
     END IF;
 END
 $$;
