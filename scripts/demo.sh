@@ -123,10 +123,23 @@ CALL pgmq.wait_for_messages('demo', max_wait_seconds => 5);
 SELECT msg_id, message FROM pgmq.read('demo', 30, 1);
 
 \echo
-\echo '=== 13. All queues'
+\echo '=== 13. A partitioned queue (pg_partman): 1000 ids per partition, keep the last 5000'
+CREATE SCHEMA partman;
+CREATE EXTENSION pg_partman SCHEMA partman;
+SELECT pgmq.create_partitioned('events', '1000', '5000');
+SELECT count(*) AS sent FROM pgmq.send_batch('events', ARRAY(SELECT jsonb_build_object('n', g) FROM generate_series(1, 2500) g));
+SELECT msg_id, message FROM pgmq.read('events', 30, 2);
+SELECT c.relname AS partition, (SELECT count(*) FROM pgmq.q_events) AS queue_length
+  FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+ WHERE i.inhparent = 'pgmq.q_events'::regclass ORDER BY c.relname LIMIT 3;
+
+\echo
+\echo '=== 14. All queues'
 SELECT * FROM pgmq.list_queues();
 
 \echo
-\echo '=== 14. Drop the queue'
+\echo '=== 15. Drop the queues (the partitioned one with its pg_partman configuration)'
 SELECT pgmq.drop_queue('demo');
+SELECT pgmq.drop_queue('events');
+SELECT count(*) AS partman_configs_left FROM partman.part_config;
 SQL
