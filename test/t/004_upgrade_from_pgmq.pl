@@ -448,7 +448,8 @@ sub check_partitioned_works
             SELECT pgmq.drop_queue('$name');
             SELECT pgmq.drop_queue('${name}_new');
             SELECT count(*) FROM partman.part_config;
-            SELECT count(*) FROM pg_class WHERE relname LIKE '%$name%'}),
+            SELECT count(*) FROM pg_class WHERE relname LIKE '%$name%'
+               AND relnamespace IN ('pgmq'::regnamespace, 'partman'::regnamespace)}),
         "t\nt\n0\n0", "$db: drop_queue removes the tables and pg_partman's configuration");
 }
 
