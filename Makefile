@@ -30,7 +30,8 @@ EXTVERSION   = $(shell grep default_version $(EXTENSION).control | sed -e "s/.*'
 MODULE_big   = pgmq
 OBJS         = src/pgmq.o src/names.o src/plancache.o src/queue.o \
                src/send.o src/read.o src/ack.o src/metrics.o \
-               src/wait.o src/grouped.o src/topic.o src/notify.o src/partition.o
+               src/wait.o src/grouped.o src/topic.o src/notify.o src/partition.o \
+               src/grants.o
 
 # Install scripts of released versions (kept, so that an older version can
 # still be installed and updated), every update script, and the SQL-only
