@@ -3,7 +3,10 @@
 #   make              build the shared library and the install script
 #   make install      install into the PostgreSQL found by $(PG_CONFIG)
 #   make test         install packages if missing, build, install, run every
-#                     suite against a throwaway instance (scripts/run-tests.sh)
+#                     suite against a throwaway instance (scripts/run-tests.sh):
+#                     regress, isolation (plain and preloaded), tap, and the
+#                     short chaos test (stress/run.sh, STRESS_SHORT=1), each of
+#                     whose invariants counts as one test; SUITES= picks some
 #   make demo         build, install, start a throwaway server, show queues
 #                     working, stop and remove it (scripts/demo.sh)
 #   make bench        build, install, run the load driver (bench/pgmq_bench.c)
@@ -19,7 +22,7 @@
 #   make stress       chaos test: producers and consumers while backends are
 #                     killed and the server crashed; checks nothing committed
 #                     is lost (stress/run.sh; STRESS_SECONDS, STRESS_SHORT=1,
-#                     STRESS_SKIP_INSTALL=1)
+#                     STRESS_SKIP_INSTALL=1); `make test` runs the short form
 
 EXTENSION    = pgmq
 EXTVERSION   = $(shell grep default_version $(EXTENSION).control | sed -e "s/.*'\(.*\)'/\1/")
@@ -27,7 +30,8 @@ EXTVERSION   = $(shell grep default_version $(EXTENSION).control | sed -e "s/.*'
 MODULE_big   = pgmq
 OBJS         = src/pgmq.o src/names.o src/plancache.o src/queue.o \
                src/send.o src/read.o src/ack.o src/metrics.o \
-               src/wait.o src/grouped.o src/topic.o src/notify.o src/partition.o
+               src/wait.o src/grouped.o src/topic.o src/notify.o src/partition.o \
+               src/grants.o
 
 # Install scripts of released versions (kept, so that an older version can
 # still be installed and updated), every update script, and the SQL-only

@@ -12,6 +12,12 @@
 #   isolation (preloaded) the same specs again with --temp-config=test/preload.conf,
 #                         only when that file exists
 #   tap                   test/t/*.pl        (prove -v; nodes made by Cluster.pm)
+#   stress                the short chaos test (stress/run.sh with STRESS_SHORT=1,
+#                         its own throwaway server): each invariant it checks
+#                         (exactly-once: none lost or duplicated; at-least-once:
+#                         none lost; a logged queue keeps its messages across a
+#                         crash, an unlogged one is emptied; no crash of the
+#                         server's own in its log) is one TAP line and one test
 #
 # Every suite runs even when an earlier one failed; a suite without test
 # files is skipped.  Failures print the diffs and server log tails.  The last
@@ -20,15 +26,15 @@
 #
 # Environment:
 #   SUITES   space-separated subset of: regress isolation isolation-preloaded tap
-#            (default "regress isolation tap"; "isolation" includes the
-#            preloaded pass when test/preload.conf exists)
+#            stress (default "regress isolation tap stress"; "isolation"
+#            includes the preloaded pass when test/preload.conf exists)
 #   CI       when "true", the work directory is removed even after a failure
 set -euo pipefail
 
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-SUITES=${SUITES:-regress isolation tap}
+SUITES=${SUITES:-regress isolation tap stress}
 
 TOTAL_PASSED=0
 TOTAL_FAILED=0
@@ -102,6 +108,27 @@ count_tap() {
     SUITE_PASSED=$((SUITE_PASSED + todo))
 }
 
+# A single TAP stream with its plan ("1..N", printed before the tests):
+# count as count_tap, then every planned test that never reported (the
+# harness died) is a failure, and so is a stream without a plan or with
+# more results than planned.
+count_tap_planned() {
+    local log=$1 planned seen
+    count_tap "$log"
+    planned=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$log" | tail -n 1)
+    seen=$((SUITE_PASSED + SUITE_FAILED))
+    if [[ -z $planned ]]; then
+        echo "run-tests: no TAP plan in the output; counting 1 failure"
+        SUITE_FAILED=$((SUITE_FAILED + 1))
+    elif ((seen < planned)); then
+        echo "run-tests: $((planned - seen)) of $planned planned tests never reported; counting them as failures"
+        SUITE_FAILED=$((SUITE_FAILED + planned - seen))
+    elif ((seen > planned)); then
+        echo "run-tests: $seen results for $planned planned tests; counting 1 failure"
+        SUITE_FAILED=$((SUITE_FAILED + 1))
+    fi
+}
+
 # ---------------------------------------------------------------------------
 # Diagnostics printed when a suite fails
 # ---------------------------------------------------------------------------
@@ -161,11 +188,18 @@ run_suite() {
     as_pg_user make -C "$WORK" --no-print-directory installcheck \
         NO_LOCALE=1 ENCODING=UTF8 PG_CONFIG="$PG_CONFIG" "$@" 2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
 
-    if [[ $kind == tap ]]; then
-        count_tap "$log"
-    else
-        count_pg_regress "$log"
-    fi
+    account_suite "$label" "$kind" "$log" "$rc"
+}
+
+# account_suite LABEL KIND LOG RC: count the results in LOG, print the
+# diagnostics of a failed suite, add the counts to the totals.
+account_suite() {
+    local label=$1 kind=$2 log=$3 rc=$4
+    case $kind in
+        tap) count_tap "$log" ;;
+        stress) count_tap_planned "$log" ;;
+        *) count_pg_regress "$log" ;;
+    esac
     # The driver failed without reporting a failed test (server did not
     # start, a TAP script died, ...): that is one failure.
     if [[ $rc -ne 0 && $SUITE_FAILED -eq 0 ]]; then
@@ -235,14 +269,33 @@ run_tap() {
     run_suite tap tap REGRESS= ISOLATION= PROVE_FLAGS=-v
 }
 
+# The short chaos test, against its own throwaway server (stress/run.sh
+# starts, crashes and removes it; it needs root or the postgres user like
+# everything here).  The extension was installed above, so the harness
+# does not install it again.
+run_stress() {
+    local log rc=0 start=$SECONDS
+    if [[ ! -f $WORK/stress/run.sh ]]; then
+        skip_suite stress "no stress/run.sh"
+        return 0
+    fi
+    log=$LOG_DIR/stress.log
+    echo
+    echo "==================== stress ===================="
+    STRESS_SHORT=1 STRESS_SKIP_INSTALL=1 bash "$WORK/stress/run.sh" 2>&1 | tee "$log" ||
+        rc=${PIPESTATUS[0]}
+    echo "run-tests: the stress suite took $((SECONDS - start)) s"
+    account_suite stress stress "$log" "$rc"
+}
+
 # ---------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------
 
 for suite in $SUITES; do
     case $suite in
-        regress | isolation | isolation-preloaded | tap) ;;
-        *) die "unknown suite '$suite' in SUITES (known: regress isolation isolation-preloaded tap)" ;;
+        regress | isolation | isolation-preloaded | tap | stress) ;;
+        *) die "unknown suite '$suite' in SUITES (known: regress isolation isolation-preloaded tap stress)" ;;
     esac
 done
 
@@ -273,6 +326,7 @@ for suite in $SUITES; do
             ;;
         isolation-preloaded) run_isolation_preloaded ;;
         tap) run_tap ;;
+        stress) run_stress ;;
     esac
 done
 

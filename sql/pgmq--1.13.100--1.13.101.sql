@@ -5,6 +5,8 @@
 --   * create_partitioned and convert_archive_partitioned, PGMQ 1.13's
 --     partitioned queues through pg_partman (they were missing from
 --     1.13.100; a switch from PGMQ dropped PGMQ's own definitions).
+--   * grant_queue and revoke_queue, giving a role the use of one queue
+--     (README "Privileges").
 --
 -- Runs with search_path = pgmq, pg_temp: everything is qualified.
 
@@ -22,3 +24,21 @@ CREATE FUNCTION pgmq.convert_archive_partitioned(table_name text,
         retention_interval text DEFAULT '100000'::text,
         leading_partition integer DEFAULT 10) RETURNS void
     LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_convert_archive_partitioned';
+
+------------------------------------------------------------------------------
+-- Queue grants (1.13.101): give an ordinary role the use of one queue, or
+-- take it back, without hand-written table GRANTs; see README "Privileges".
+-- New names only (no overloads of PGMQ's functions); caller's rights, no
+-- SECURITY DEFINER: the caller must be able to grant (the queue tables'
+-- owner or a superuser).  access is 'producer', 'consumer' or 'all'.
+------------------------------------------------------------------------------
+
+CREATE FUNCTION pgmq.grant_queue(queue_name text, role_name text,
+                                 access text DEFAULT 'consumer')
+    RETURNS void
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_grant_queue';
+
+CREATE FUNCTION pgmq.revoke_queue(queue_name text, role_name text,
+                                  access text DEFAULT 'all')
+    RETURNS void
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_revoke_queue';

@@ -436,3 +436,21 @@ CREATE FUNCTION pgmq.list_notify_insert_throttles()
 
 CREATE FUNCTION pgmq.notify_queue_listeners() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_notify_queue_listeners';
+
+------------------------------------------------------------------------------
+-- Queue grants (1.13.101): give an ordinary role the use of one queue, or
+-- take it back, without hand-written table GRANTs; see README "Privileges".
+-- New names only (no overloads of PGMQ's functions); caller's rights, no
+-- SECURITY DEFINER: the caller must be able to grant (the queue tables'
+-- owner or a superuser).  access is 'producer', 'consumer' or 'all'.
+------------------------------------------------------------------------------
+
+CREATE FUNCTION pgmq.grant_queue(queue_name text, role_name text,
+                                 access text DEFAULT 'consumer')
+    RETURNS void
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_grant_queue';
+
+CREATE FUNCTION pgmq.revoke_queue(queue_name text, role_name text,
+                                  access text DEFAULT 'all')
+    RETURNS void
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgmq_revoke_queue';

@@ -102,6 +102,7 @@
 #define CONNECT_GIVE_UP	180.0	/* seconds without a connection */
 #define SETTLE_GIVE_UP	180.0	/* seconds to settle a commit in doubt */
 #define MAX_REPORTED	10		/* unexpected errors printed in full */
+#define STRESS_CHECKS	7		/* "ok" lines of the verdict (report_checks) */
 
 typedef enum Mode
 {
@@ -1554,7 +1555,8 @@ usage(const char *prog)
 		   "  --chaos-log FILE       append what was crashed and killed to FILE\n"
 		   "  --unlogged N           messages for the unlogged-queue phase, 0 = skip (default %d)\n"
 		   "  --drain-timeout N      seconds allowed to empty the queues (default %d)\n"
-		   "  --seed N               random seed (default: time)\n",
+		   "  --seed N               random seed (default: time)\n"
+		   "  --list-checks          print how many \"ok\" / \"not ok\" lines a run prints, exit\n",
 		   prog, run_seconds, nproducers, nconsumers, rate, vt_seconds, MAX_BATCH,
 		   max_batch, kill_interval_ms, ncrashes, unlogged_msgs, drain_timeout);
 }
@@ -1603,6 +1605,7 @@ parse_args(int argc, char **argv)
 		{"unlogged", required_argument, NULL, 'u'},
 		{"drain-timeout", required_argument, NULL, 'D'},
 		{"seed", required_argument, NULL, 'S'},
+		{"list-checks", no_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
@@ -1658,6 +1661,9 @@ parse_args(int argc, char **argv)
 			case 'S':
 				seed = (unsigned int) strtoul(optarg, NULL, 10);
 				break;
+			case 'l':
+				printf("%d\n", STRESS_CHECKS);
+				exit(0);
 			case 'h':
 				usage(argv[0]);
 				exit(0);
@@ -1752,6 +1758,167 @@ print_unlogged(const UnloggedResult *u)
 			   "  must be logged): a failure\n");
 }
 
+/* ------------------------------------------------------------------------
+ * The verdict, as TAP lines
+ *
+ * Each invariant the test promises is one numbered "ok N - ..." or
+ * "not ok N - ..." line (with "#" lines saying why), so that the test
+ * driver (scripts/run-tests.sh) can count them next to the other suites.
+ * STRESS_CHECKS is the number of lines; --list-checks prints it, so the
+ * caller (stress/run.sh) can announce a TAP plan before the run, and a
+ * driver that dies before its verdict leaves lines missing from that plan,
+ * which the counting treats as failures.  The lines are numbered from 1;
+ * run.sh numbers its own checks after them.
+ * ------------------------------------------------------------------------ */
+
+static int	checks_done = 0;
+static int	checks_failed = 0;
+
+/* One TAP line; "why", when not NULL, follows as a "#" line. */
+static void
+check(bool ok, const char *why, const char *fmt,...)
+{
+	va_list		ap;
+
+	checks_done++;
+	if (!ok)
+		checks_failed++;
+	printf("%sok %d - ", ok ? "" : "not ", checks_done);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (why != NULL && why[0] != '\0')
+		printf("#   %s\n", why + 2);	/* skip the leading "; " */
+}
+
+#define WHY(...) \
+	snprintf(why + strlen(why), sizeof(why) - strlen(why), __VA_ARGS__)
+
+/*
+ * Print every check; returns how many failed.
+ */
+static int
+report_checks(const Result *res, const UnloggedResult *u)
+{
+	char		why[1024];
+	long		killed = 0;
+	int			m;
+
+	for (m = 0; m < N_MODES; m++)
+		killed += atomic_load(&stats[m].kills_consumer) + atomic_load(&stats[m].kills_producer);
+
+	for (m = 0; m < N_MODES; m++)
+	{
+		const Result *r = &res[m];
+
+		/* nothing committed lost; in exactly-once mode, nothing twice */
+		why[0] = '\0';
+		if (!r->ok)
+			WHY("; could not verify");
+		if (r->sent == 0 || r->processed == 0)
+			WHY("; nothing sent or processed");
+		if (r->lost)
+			WHY("; %ld lost", r->lost);
+		if (m == MODE_EO && r->duplicated)
+			WHY("; %ld duplicated", r->duplicated);
+		if (m == MODE_EO)
+			check(why[0] == '\0', why,
+				  "exactly-once: %ld lost, %ld duplicated (sent %ld, processed %ld)",
+				  r->lost, r->duplicated, r->sent, r->processed);
+		else
+			check(why[0] == '\0', why,
+				  "at-least-once: %ld lost (sent %ld, processed %ld, %ld redelivered twice or more)",
+				  r->lost, r->sent, r->processed, r->duplicated);
+
+		/* the books balance: no ghost, nothing half-done or left over */
+		why[0] = '\0';
+		if (!r->ok)
+			WHY("; could not verify");
+		if (r->ghosts)
+			WHY("; %ld ghosts (processed, never committed by a producer)", r->ghosts);
+		if (r->left)
+			WHY("; %ld left in the queue after draining", r->left);
+		if (r->archive_orphans)
+			WHY("; %ld archived without ledger entry", r->archive_orphans);
+		if (atomic_load(&stats[m].doubt_partial))
+			WHY("; %ld half-committed producer transactions",
+				atomic_load(&stats[m].doubt_partial));
+		if (m == MODE_EO && atomic_load(&stats[m].ack_miss))
+			WHY("; delete/archive missed %ld messages held by the transaction",
+				atomic_load(&stats[m].ack_miss));
+		check(why[0] == '\0', why,
+			  "%s: no ghost, no half-committed send, queue drained, every archived message processed",
+			  mode_label[m]);
+	}
+
+	/* the chaos happened, and nothing but lost connections went wrong */
+	why[0] = '\0';
+	if (atomic_load(&unexpected_errors))
+		WHY("; %ld unexpected statement errors", atomic_load(&unexpected_errors));
+	if (atomic_load(&give_up))
+		WHY("; lost the server for good");
+	if (atomic_load(&crash_failures) ||
+		atomic_load(&crashes_immediate) + atomic_load(&crashes_sigkill) <
+		ncrashes + (u->ran ? 1 : 0))
+		WHY("; not every planned crash happened");
+	check(why[0] == '\0', why,
+		  "chaos as planned: %d crashes during the run, %ld backends terminated, "
+		  "no unexpected statement error",
+		  chaos_crashes, killed);
+
+	/* the unlogged phase: what a crash keeps and what it empties */
+	if (!u->ran)
+	{
+		bool		skipped = unlogged_msgs == 0 || crash_cmd == NULL;
+
+		check(skipped, skipped ? NULL : "; the unlogged phase did not run",
+			  "logged queue kept every committed message across a crash%s",
+			  skipped ? " # SKIP no unlogged phase (--unlogged 0 or no --crash-cmd)" : "");
+		check(skipped, skipped ? NULL : "; the unlogged phase did not run",
+			  "unlogged queue emptied by a crash, as documented%s",
+			  skipped ? " # SKIP no unlogged phase (--unlogged 0 or no --crash-cmd)" : "");
+		return checks_failed;
+	}
+	why[0] = '\0';
+	if (!u->ok)
+		WHY("; the unlogged phase failed");
+	if (u->l_before != unlogged_msgs || u->l_after != u->l_before)
+		WHY("; logged queue: %" PRId64 " messages before the crash, %" PRId64 " after (%d sent)",
+			u->l_before, u->l_after, unlogged_msgs);
+	if (u->a_after != u->a_before || u->a_before <= 0)
+		WHY("; archive of the unlogged queue: %" PRId64 " before, %" PRId64 " after",
+			u->a_before, u->a_after);
+	check(why[0] == '\0', why,
+		  "logged queue kept every committed message across a crash "
+		  "(%" PRId64 " before, %" PRId64 " after; logged archive %" PRId64 "/%" PRId64 ")",
+		  u->l_before, u->l_after, u->a_before, u->a_after);
+
+	why[0] = '\0';
+	if (!u->ok)
+		WHY("; the unlogged phase failed");
+	if (u->q_before <= 0 || u->q_after != 0)
+		WHY("; unlogged queue: %" PRId64 " messages before the crash, %" PRId64 " after",
+			u->q_before, u->q_after);
+	if (u->id_after <= u->max_id_before)
+		WHY("; msg_ids restarted after the crash (%" PRId64 " after, %" PRId64 " before)",
+			u->id_after, u->max_id_before);
+	if (u->archive_failed)
+		WHY("; archiving after the crash failed: %s", u->archive_after);
+	check(why[0] == '\0', why,
+		  "unlogged queue emptied by a crash, as documented (%" PRId64 " before, %" PRId64
+		  " after), msg_ids not reused",
+		  u->q_before, u->q_after);
+
+	if (checks_done != STRESS_CHECKS)
+	{
+		printf("# internal error: %d checks printed, STRESS_CHECKS is %d\n",
+			   checks_done, STRESS_CHECKS);
+		checks_failed++;
+	}
+	return checks_failed;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1767,7 +1934,6 @@ main(int argc, char **argv)
 	int			m;
 	double		last_progress;
 	bool		drained;
-	char		failures[1024] = "";
 
 	parse_args(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1848,53 +2014,8 @@ main(int argc, char **argv)
 	print_results(res);
 	print_unlogged(&unlogged);
 
-	/* the verdict */
-#define FAIL(...) \
-	snprintf(failures + strlen(failures), sizeof(failures) - strlen(failures), __VA_ARGS__)
-	for (m = 0; m < N_MODES; m++)
-	{
-		const Result *r = &res[m];
-
-		if (!r->ok)
-			FAIL("; %s: could not verify", mode_label[m]);
-		if (r->sent == 0 || r->processed == 0)
-			FAIL("; %s: nothing sent or processed", mode_label[m]);
-		if (r->lost)
-			FAIL("; %s: %ld lost", mode_label[m], r->lost);
-		if (m == MODE_EO && r->duplicated)
-			FAIL("; %s: %ld duplicated", mode_label[m], r->duplicated);
-		if (r->ghosts)
-			FAIL("; %s: %ld ghosts", mode_label[m], r->ghosts);
-		if (r->left)
-			FAIL("; %s: %ld left in the queue", mode_label[m], r->left);
-		if (r->archive_orphans)
-			FAIL("; %s: %ld archived without ledger entry", mode_label[m], r->archive_orphans);
-		if (atomic_load(&stats[m].doubt_partial))
-			FAIL("; %s: half-committed transactions", mode_label[m]);
-		if (m == MODE_EO && atomic_load(&stats[m].ack_miss))
-			FAIL("; %s: delete/archive missed messages held by the transaction", mode_label[m]);
-	}
-	if (atomic_load(&unexpected_errors))
-		FAIL("; %ld unexpected errors", atomic_load(&unexpected_errors));
-	if (atomic_load(&give_up))
-		FAIL("; lost the server");
-	if (atomic_load(&crash_failures) ||
-		atomic_load(&crashes_immediate) + atomic_load(&crashes_sigkill) <
-		ncrashes + (unlogged.ran ? 1 : 0))
-		FAIL("; not every crash happened");
-	if (unlogged.ran)
-	{
-		if (!unlogged.ok)
-			FAIL("; unlogged phase failed");
-		else if (unlogged.q_after != 0 || unlogged.a_after != unlogged.a_before ||
-				 unlogged.l_after != unlogged.l_before)
-			FAIL("; unlogged phase: unexpected counts");
-		else if (unlogged.id_after <= unlogged.max_id_before || unlogged.archive_failed)
-			FAIL("; unlogged phase: msg_ids restarted after the crash");
-	}
-
 	printf("\n");
-	if (failures[0] == '\0')
+	if (report_checks(res, &unlogged) == 0)
 	{
 		printf("PASS: every committed message processed (exactly-once: %ld, no duplicate; "
 			   "at-least-once: %ld, %ld duplicated), none lost, across %d crashes and %ld "
@@ -1905,6 +2026,6 @@ main(int argc, char **argv)
 			   atomic_load(&stats[1].kills_consumer) + atomic_load(&stats[1].kills_producer));
 		return 0;
 	}
-	printf("FAIL: %s\n", failures + 2);
+	printf("FAIL: see the \"not ok\" lines above\n");
 	return 1;
 }

@@ -16,13 +16,19 @@
 # more crash restarts than the driver caused.  The server is stopped and
 # the directory removed whatever happens.
 #
+# Output: progress lines, the figures (sent, processed, duplicated, lost
+# per mode), and the verdict as TAP lines: a plan "1..N" printed before the
+# driver starts, one "ok N - ..." / "not ok N - ..." line per invariant the
+# driver checks, then one for the server log.  scripts/run-tests.sh (suite
+# "stress") counts them.
+#
 # Exit status: non-zero if the driver reports a failure (a committed
 # message lost, a duplicate in exactly-once mode, anything unexpected) or
 # the server log shows a crash of its own.
 #
 # Environment:
 #   STRESS_SECONDS       chaos period in seconds (default 60; 12 when short)
-#   STRESS_SHORT=1       the short form for CI: about 20 s in all
+#   STRESS_SHORT=1       the short form, which `make test` runs: about 25 s
 #   STRESS_PRODUCERS     producers per queue (default 2)
 #   STRESS_CONSUMERS     consumers per queue (default 3)
 #   STRESS_RATE          messages/s per producer (default 100)
@@ -104,6 +110,13 @@ pg_server_psql "$WORK_DIR" -q -c "CREATE DATABASE stress"
 DSN=$(pg_server_dsn "$WORK_DIR" stress)
 as_pg_user touch "$CHAOS_LOG"
 
+# The verdict comes as TAP lines: the driver's checks (numbered from 1),
+# then ours on the server log.  The plan goes first, so that checks a
+# dying driver never printed count as failures (scripts/run-tests.sh).
+DRIVER_CHECKS=$("$DRIVER" --list-checks)
+LOG_CHECK=$((DRIVER_CHECKS + 1))
+echo "1..$LOG_CHECK"
+
 say "running the chaos test (${RUN_SECONDS} s, ${CRASHES} crashes)"
 set +e
 "$DRIVER" --dsn "$DSN" \
@@ -158,8 +171,11 @@ done < <(grep -E 'TRAP:|PANIC:|exited with exit code|corrupt|invalid page|could 
 echo "server log: $immediate_seen immediate shutdowns and $reinit_seen crash restarts" \
     "(caused: $immediate_caused and $sigkill_caused), $recovery_seen crash recoveries"
 if ((${#log_problems[@]} > 0)); then
-    echo "server log problems:"
-    printf '  %s\n' "${log_problems[@]}"
+    echo "not ok $LOG_CHECK - server log: no crash, assertion failure or PANIC the test did not cause"
+    printf '#   %s\n' "${log_problems[@]}"
+else
+    echo "ok $LOG_CHECK - server log: no crash, assertion failure or PANIC the test did not cause" \
+        "($immediate_seen immediate shutdowns, $reinit_seen crash restarts, $recovery_seen recoveries, all caused)"
 fi
 
 echo

@@ -28,8 +28,9 @@
 -- other, whatever they create, drop, send or read.  A call that fails
 -- must leave nothing behind: after each failing call a fingerprint of
 -- schema pgmq (every table's rows, every sequence's position, the set of
--- relations) is compared with the one taken before it; sequences are not
--- rolled back, so a failure after an insert began would show.
+-- relations and the privileges on them and on the schema) is compared
+-- with the one taken before it; sequences are not rolled back, so a
+-- failure after an insert began would show.
 --
 -- The output is one row per (function, argument, outcome), listing the
 -- value classes that gave that outcome: "ok" with the scalar result or the
@@ -48,6 +49,10 @@ SET client_min_messages = warning;
 ---------------------------------------------------------------------------
 -- Fixture
 ---------------------------------------------------------------------------
+-- the role grant_queue and revoke_queue get (their grants are rolled back
+-- with every call, so it can be dropped at the end)
+CREATE ROLE regress_pgmq_sweep_role;
+
 -- sweep: 1 and 2 visible (2 in group g1), 3 hidden for an hour (group g2),
 -- 4 archived, 5..8 visible with odd group headers; bound to 'sweep.#';
 -- insert notifications on
@@ -102,16 +107,23 @@ CREATE FUNCTION pg_temp.show(t text) RETURNS text LANGUAGE sql AS $$
               FROM generate_series(0, least(octet_length(convert_to(t, 'UTF8')), 100) - 1) i) bytes
 $$;
 
--- fingerprint of schema pgmq: the relations, every table's rows, every
--- sequence's position
+-- fingerprint of schema pgmq: the relations and their privileges, every
+-- table's rows, every sequence's position
 CREATE FUNCTION pg_temp.pgmq_state() RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     r record;
     v text;
     acc text;
 BEGIN
-    SELECT string_agg(relname || ':' || relkind::text, ',' ORDER BY relname) INTO acc
+    SELECT string_agg(relname || ':' || relkind::text || ':' || coalesce(relacl::text, ''), ','
+                      ORDER BY relname) INTO acc
       FROM pg_class WHERE relnamespace = 'pgmq'::regnamespace;
+    -- privileges too (grant_queue, revoke_queue): the schema's and columns'
+    SELECT acc || ';' || coalesce(nspacl::text, '') INTO acc FROM pg_namespace WHERE nspname = 'pgmq';
+    SELECT acc || ';' || coalesce(string_agg(a.attrelid::regclass || '.' || a.attname || '=' || a.attacl::text,
+                                             ',' ORDER BY a.attrelid::regclass::text, a.attname), '') INTO acc
+      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+     WHERE c.relnamespace = 'pgmq'::regnamespace AND a.attacl IS NOT NULL;
     FOR r IN SELECT c.oid::regclass AS rel, c.relkind FROM pg_class c
               WHERE c.relnamespace = 'pgmq'::regnamespace AND c.relkind IN ('r', 'p', 'S')
               ORDER BY c.relname
@@ -264,6 +276,8 @@ INSERT INTO sweep_baseline VALUES
     ('msg_ids',          'bigint[]', 'ARRAY[1]'),
     ('partitioned',      'boolean',  'false'),
     ('ready',            'boolean',  'NULL'),
+    ('role_name',        'text',     $$'regress_pgmq_sweep_role'$$),
+    ('access',           'text',     $$'consumer'$$),
     (NULL,               'text',     $$'sweep'$$),
     (NULL,               'integer',  '0'),
     (NULL,               'bigint',   '1'),
@@ -432,3 +446,4 @@ SELECT pgmq.drop_queue('sweep');
 SELECT pgmq.drop_queue('sweep_recreated');
 SELECT count(*) AS left_behind FROM pg_class
  WHERE relnamespace = 'pgmq'::regnamespace AND relname LIKE '%sweep%';
+DROP ROLE regress_pgmq_sweep_role;

@@ -148,6 +148,7 @@ my $start_time = $node->safe_psql('postgres', 'SELECT pg_postmaster_start_time()
 # these too).
 $node->safe_psql(
     'postgres', q{
+    CREATE ROLE fz_role;
     CREATE EXTENSION pgmq;
     SELECT pgmq.create('fz_a');
     SELECT pgmq.create('fz_b');
@@ -339,6 +340,11 @@ sub arg_value
         return lit($r->pick(@patterns)) if $name eq 'pattern' && $r->chance(0.95);
         return lit($r->pick(@keys)) if $name eq 'routing_key' && $r->chance(0.95);
         return lit($r->pick('q', 'a', 'Q', '', "x'y")) if $name eq 'prefix' && $r->chance(0.9);
+        # grant_queue, revoke_queue
+        return $r->pick(lit('fz_role'), lit('fz_role'), lit('nosuch_role'), lit(''), 'NULL')
+          if $name eq 'role_name' && $r->chance(0.95);
+        return $r->pick(map { lit($_) } 'producer', 'consumer', 'all', 'ALL', 'bogus', '')
+          if $name eq 'access' && $r->chance(0.95);
         return queue_name($r);
     }
     return int_arg($r, $name) if $type eq 'integer';
