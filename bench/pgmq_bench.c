@@ -133,7 +133,7 @@ static const Workload presets[] = {
 	{"hol_invisible", "as read1, behind --head invisible (in-flight) messages", WK_READ_DELETE, 0, 1, 0, 1, HEAD_INVISIBLE, true},
 	{"hol_delayed", "as read1, behind --head delayed messages", WK_READ_DELETE, 0, 1, 0, 1, HEAD_DELAYED, true},
 	{"mixed", "--producers sending and --consumers reading+deleting at once, empty start", WK_MIXED, 0, 0, 0, 0, HEAD_NONE, false},
-	{"held_xmin", "as mixed, while another session holds a REPEATABLE READ snapshot for --hold-seconds", WK_HELD_XMIN, 0, 0, 0, 0, HEAD_NONE, false},
+	{"held_xmin", "as mixed from --hold-fill messages, while another session holds a REPEATABLE READ snapshot for --hold-seconds", WK_HELD_XMIN, 0, 0, 0, 0, HEAD_NONE, false},
 };
 
 #define N_PRESETS ((int) (sizeof(presets) / sizeof(presets[0])))
@@ -158,6 +158,7 @@ typedef struct
 	int			rounds;
 	double		hold;			/* held_xmin: seconds the snapshot is held */
 	double		after_hold;		/* held_xmin: measured seconds after that */
+	long		hold_fill;		/* held_xmin: visible messages to start with */
 	const char *queue_alter;	/* ALTER TABLE clause for ours, or NULL */
 	const char *floor_alter;	/* ALTER TABLE clause for the floor, or NULL */
 	bool		commits[N_COMMITS];
@@ -1323,6 +1324,8 @@ run_side(PGconn *ctl, const Workload *wl, CommitMode commit, Side side,
 static long
 fill_for(const Workload *wl)
 {
+	if (wl->kind == WK_HELD_XMIN)
+		return cfg.hold_fill;
 	if (!wl->fill)
 		return 0;
 	return wl->read_batch > 1 ? cfg.fill_batch : cfg.fill;
@@ -1810,9 +1813,9 @@ write_json(const char *path, Cell *cells, int ncells)
 	fprintf(f, "{\n  \"generated_at\": \"%s\",\n  \"config\": {", stamp);
 	fprintf(f, "\"duration_s\": %g, \"warmup_s\": %g, \"rounds\": %d, \"msg_size\": %d, "
 			"\"fill\": %ld, \"fill_batch\": %ld, \"head\": %ld, \"vt\": %d, "
-			"\"hold_s\": %g, \"after_hold_s\": %g, \"queue\": ",
+			"\"hold_s\": %g, \"after_hold_s\": %g, \"hold_fill\": %ld, \"queue\": ",
 			cfg.duration, cfg.warmup, cfg.rounds, cfg.msg_size, cfg.fill, cfg.fill_batch,
-			cfg.head, cfg.vt, cfg.hold, cfg.after_hold);
+			cfg.head, cfg.vt, cfg.hold, cfg.after_hold, cfg.hold_fill);
 	json_str(f, cfg.queue);
 	fprintf(f, ", \"queue_alter\": ");
 	if (cfg.queue_alter)
@@ -1981,6 +1984,9 @@ usage(FILE *out)
 			"  --hold-seconds SEC   held_xmin: a REPEATABLE READ snapshot is held for the first\n"
 			"                       SEC measured seconds of each run (default 60)\n"
 			"  --after-hold SEC     held_xmin: measured seconds after its release (default 0)\n"
+			"  --hold-fill N        held_xmin: visible messages pre-filled (default 10000; so\n"
+			"                       that both sides plan on a table with pages and statistics:\n"
+			"                       a truncated, vacuumed table is planned as empty)\n"
 			"  --queue-alter STR    run ALTER TABLE pgmq.q_<queue> STR after creating it, e.g.\n"
 			"                       'RESET (fillfactor)' or 'SET (fillfactor = 70)'\n"
 			"  --floor-alter STR    the same for the floor's table\n"
@@ -2120,7 +2126,7 @@ parse_args(int argc, char **argv)
 		O_DSN = 256, O_DURATION, O_WARMUP, O_WORKLOADS, O_COMMIT, O_MSG_SIZE, O_FILL,
 		O_FILL_BATCH, O_HEAD, O_VT, O_PRODUCERS, O_CONSUMERS, O_SEND_BATCH,
 		O_READ_BATCH, O_ROUNDS, O_QUEUE, O_CSV, O_JSON, O_NO_CHECKPOINT,
-		O_HOLD, O_AFTER_HOLD, O_QUEUE_ALTER, O_FLOOR_ALTER, O_TIMELINE_CSV,
+		O_HOLD, O_AFTER_HOLD, O_HOLD_FILL, O_QUEUE_ALTER, O_FLOOR_ALTER, O_TIMELINE_CSV,
 		O_NO_PROGRESS, O_LIST, O_HELP
 	};
 	static const struct option opts[] = {
@@ -2145,6 +2151,7 @@ parse_args(int argc, char **argv)
 		{"no-checkpoint", no_argument, NULL, O_NO_CHECKPOINT},
 		{"hold-seconds", required_argument, NULL, O_HOLD},
 		{"after-hold", required_argument, NULL, O_AFTER_HOLD},
+		{"hold-fill", required_argument, NULL, O_HOLD_FILL},
 		{"queue-alter", required_argument, NULL, O_QUEUE_ALTER},
 		{"floor-alter", required_argument, NULL, O_FLOOR_ALTER},
 		{"timeline-csv", required_argument, NULL, O_TIMELINE_CSV},
@@ -2175,6 +2182,7 @@ parse_args(int argc, char **argv)
 	cfg.rounds = 2;
 	cfg.hold = 60;
 	cfg.after_hold = 0;
+	cfg.hold_fill = 10000;
 	cfg.checkpoint = true;
 	cfg.progress = true;
 	cfg.queue = "bench";
@@ -2245,6 +2253,9 @@ parse_args(int argc, char **argv)
 				break;
 			case O_AFTER_HOLD:
 				cfg.after_hold = parse_double("--after-hold", optarg, 0);
+				break;
+			case O_HOLD_FILL:
+				cfg.hold_fill = parse_long("--hold-fill", optarg, 0);
 				break;
 			case O_QUEUE_ALTER:
 				cfg.queue_alter = optarg;
