@@ -99,6 +99,25 @@ check_spelling_conflict(const PgmqName *name)
 }
 
 /*
+ * Storage parameters of a queue table we create (a table that exists
+ * already keeps its own; clients may ALTER TABLE ... SET over these):
+ *
+ * vacuum_truncate = false: a drained queue keeps its pages after VACUUM.
+ * Truncating them needs an ACCESS EXCLUSIVE lock that stalls every send
+ * and read (and cancels standby queries), the next sends extend the file
+ * again at once, and a queue table of 0 pages is planned as empty: kept
+ * plans made then scan and sort the whole table instead of walking the
+ * primary key, and keep doing so while the queue fills up.
+ *
+ * autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000:
+ * vacuum after a fixed number of dead rows, not after a fraction of
+ * reltuples, which after a large backlog is stale and huge.
+ */
+#define QUEUE_TABLE_OPTIONS \
+	" WITH (vacuum_truncate = false, autovacuum_vacuum_scale_factor = 0, " \
+	"autovacuum_vacuum_threshold = 1000)"
+
+/*
  * Create whatever of the queue's objects is missing and register it.
  */
 static void
@@ -128,7 +147,7 @@ create_queue(const PgmqName *name, bool unlogged)
 						 "last_read_at pg_catalog.timestamptz, "
 						 "vt pg_catalog.timestamptz NOT NULL, "
 						 "message pg_catalog.jsonb, "
-						 "headers pg_catalog.jsonb)",
+						 "headers pg_catalog.jsonb)" QUEUE_TABLE_OPTIONS,
 						 unlogged ? "UNLOGGED " : "", q),
 				SPI_OK_UTILITY);
 #ifdef PGMQ_HAVE_UNLOGGED_SEQUENCES
