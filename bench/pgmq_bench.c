@@ -3,7 +3,9 @@
  *
  * Runs queue workloads (send, send_batch, read + delete, pop, archive,
  * producers and consumers together, reads behind a head of invisible or
- * delayed messages) against a PostgreSQL server over libpq, twice each:
+ * delayed messages, producers and consumers while another session holds
+ * back the xmin horizon) against a PostgreSQL server over libpq, twice
+ * each:
  *
  *   ours   the extension's API (pgmq.send, pgmq.read, ...), called through
  *          PQprepare'd statements as a client library would;
@@ -87,11 +89,12 @@ typedef enum
 	WK_READ_DELETE,				/* read n, then delete them */
 	WK_POP,						/* pop n */
 	WK_READ_ARCHIVE,			/* read n, then archive them */
-	WK_MIXED					/* producers and read+delete consumers */
+	WK_MIXED,					/* producers and read+delete consumers */
+	WK_HELD_XMIN				/* as WK_MIXED, while a snapshot is held */
 } WorkKind;
 
 static const char *const kind_names[] = {
-	"send", "read", "pop", "archive", "mixed"
+	"send", "read", "pop", "archive", "mixed", "held_xmin"
 };
 
 typedef enum
@@ -130,6 +133,7 @@ static const Workload presets[] = {
 	{"hol_invisible", "as read1, behind --head invisible (in-flight) messages", WK_READ_DELETE, 0, 1, 0, 1, HEAD_INVISIBLE, true},
 	{"hol_delayed", "as read1, behind --head delayed messages", WK_READ_DELETE, 0, 1, 0, 1, HEAD_DELAYED, true},
 	{"mixed", "--producers sending and --consumers reading+deleting at once, empty start", WK_MIXED, 0, 0, 0, 0, HEAD_NONE, false},
+	{"held_xmin", "as mixed from --hold-fill messages, while another session holds a REPEATABLE READ snapshot for --hold-seconds", WK_HELD_XMIN, 0, 0, 0, 0, HEAD_NONE, false},
 };
 
 #define N_PRESETS ((int) (sizeof(presets) / sizeof(presets[0])))
@@ -152,12 +156,18 @@ typedef struct
 	int			send_batch;
 	int			read_batch;
 	int			rounds;
+	double		hold;			/* held_xmin: seconds the snapshot is held */
+	double		after_hold;		/* held_xmin: measured seconds after that */
+	long		hold_fill;		/* held_xmin: visible messages to start with */
+	const char *queue_alter;	/* ALTER TABLE clause for ours, or NULL */
+	const char *floor_alter;	/* ALTER TABLE clause for the floor, or NULL */
 	bool		commits[N_COMMITS];
 	bool		checkpoint;
 	bool		progress;
 	const char *queue;
 	const char *csv_path;
 	const char *json_path;
+	const char *timeline_path;
 	Workload   *workloads;
 	int			n_workloads;
 } Config;
@@ -415,6 +425,36 @@ setup_schema(PGconn *conn)
 	sql = xasprintf("CREATE INDEX archived_at_idx_%s ON %s (archived_at)", cfg.queue, floor_atable);
 	ctl_cmd(conn, sql);
 	free(sql);
+
+	/* --queue-alter, --floor-alter: e.g. storage parameters to compare */
+	if (cfg.queue_alter)
+	{
+		sql = xasprintf("ALTER TABLE %s %s", ours_qtable, cfg.queue_alter);
+		ctl_cmd(conn, sql);
+		free(sql);
+	}
+	if (cfg.floor_alter)
+	{
+		sql = xasprintf("ALTER TABLE %s %s", floor_qtable, cfg.floor_alter);
+		ctl_cmd(conn, sql);
+		free(sql);
+	}
+}
+
+/* Producers and consumers at once: an empty read is not the end. */
+static bool
+kind_is_mixed(WorkKind kind)
+{
+	return kind == WK_MIXED || kind == WK_HELD_XMIN;
+}
+
+/* Measured seconds of one run of a workload. */
+static double
+window_for(const Workload *wl)
+{
+	if (wl->kind == WK_HELD_XMIN)
+		return cfg.hold + cfg.after_hold;
+	return cfg.duration;
 }
 
 /*
@@ -796,7 +836,7 @@ consume_once(Worker *w, bool rec)
 		PQclear(res);
 		if (rec)
 			w->empty_reads++;
-		if (wl->kind != WK_MIXED)
+		if (!kind_is_mixed(wl->kind))
 			atomic_store(&w->ctl->drained, true);
 		return;
 	}
@@ -905,6 +945,26 @@ worker_main(void *arg)
  * Running one side of one workload
  * ------------------------------------------------------------------------ */
 
+/*
+ * One second of a run with a timeline (mixed, held_xmin): rates over the
+ * second that ends at t, and the queue table as the statistics collector
+ * and the storage manager saw it then.  n_dead_tup lags by up to a second
+ * (backends flush their counts at most once a second).
+ */
+typedef struct
+{
+	int			round;
+	double		t;				/* seconds since the measured window began */
+	bool		held;			/* the snapshot was held during this second */
+	double		sent_rate;
+	double		cons_rate;
+	long long	depth;
+	long long	dead;			/* pg_stat_get_dead_tuples */
+	long long	live;			/* pg_stat_get_live_tuples */
+	long long	heap_bytes;		/* pg_relation_size */
+	long long	total_bytes;	/* pg_total_relation_size: heap + indexes */
+} TimePoint;
+
 typedef struct
 {
 	bool		ran;
@@ -920,6 +980,8 @@ typedef struct
 	int			depth_mismatches;
 	char		first_error[256];
 	double	   *run_rates;		/* messages/s of each round */
+	TimePoint  *timeline;		/* every round's seconds, in order */
+	int			n_timeline;
 } SideResult;
 
 typedef struct
@@ -938,12 +1000,15 @@ result_messages(const Cell *c, const SideResult *r)
 
 static void
 progress_line(const char *label, const char *phase, double t, double sent_rate,
-			  double cons_rate, long long depth)
+			  double cons_rate, long long depth, long long dead)
 {
 	if (!cfg.progress)
 		return;
-	printf("  %-34s %-7s %5.0fs  msgs/s %9.0f  (sent %9.0f/s, consumed %9.0f/s)  depth %9lld\n",
+	printf("  %-34s %-7s %5.0fs  msgs/s %9.0f  (sent %9.0f/s, consumed %9.0f/s)  depth %9lld",
 		   label, phase, t, sent_rate + cons_rate, sent_rate, cons_rate, depth);
+	if (dead >= 0)
+		printf("  dead %9lld", dead);
+	putchar('\n');
 	fflush(stdout);
 }
 
@@ -959,32 +1024,101 @@ worker_totals(Worker *workers, int n, uint64_t *produced, uint64_t *consumed)
 	}
 }
 
-/* print the once-a-second progress line: rates since the previous one */
+/*
+ * The queue table's dead and live tuples and sizes, into p; -1 each when
+ * they cannot be read.
+ */
+static void
+sample_table(PGconn *ctl, const char *table, TimePoint *p)
+{
+	const char *params[1] = {table};
+	PGresult   *res;
+
+	p->dead = p->live = p->heap_bytes = p->total_bytes = -1;
+	res = PQexecParams(ctl,
+					   "SELECT pg_stat_get_dead_tuples(c), pg_stat_get_live_tuples(c), "
+					   "pg_relation_size(c), pg_total_relation_size(c) "
+					   "FROM (SELECT $1::regclass AS c) s",
+					   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+	{
+		p->dead = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		p->live = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		p->heap_bytes = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+		p->total_bytes = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+	}
+	PQclear(res);
+}
+
+/*
+ * The once-a-second tick: rates since the previous one, printed as the
+ * progress line; with point (timeline runs) also the table's state, which
+ * is sampled from ctl and stored in *point.
+ */
 static void
 progress_tick(const char *label, const char *phase, double t, double elapsed,
 			  Worker *workers, int n, long long depth0,
-			  uint64_t *last_sent, uint64_t *last_cons, double *last_t)
+			  uint64_t *last_sent, uint64_t *last_cons, double *last_t,
+			  PGconn *ctl, const char *table, TimePoint *point)
 {
 	uint64_t	s;
 	uint64_t	c;
+	double		sr,
+				cr;
+	long long	depth;
 
 	worker_totals(workers, n, &s, &c);
-	progress_line(label, phase, elapsed, (double) (s - *last_sent) / (t - *last_t),
-				  (double) (c - *last_cons) / (t - *last_t),
-				  depth0 + (long long) s - (long long) c);
+	sr = (double) (s - *last_sent) / (t - *last_t);
+	cr = (double) (c - *last_cons) / (t - *last_t);
+	depth = depth0 + (long long) s - (long long) c;
+	if (point)
+	{
+		sample_table(ctl, table, point);
+		point->t = elapsed;
+		point->sent_rate = sr;
+		point->cons_rate = cr;
+		point->depth = depth;
+	}
+	progress_line(label, phase, elapsed, sr, cr, depth, point ? point->dead : -1);
 	*last_sent = s;
 	*last_cons = c;
 	*last_t = t;
 }
 
 /*
+ * held_xmin: open a REPEATABLE READ transaction and take its snapshot, so
+ * that its xmin holds back what VACUUM (and pruning) may remove until
+ * release_snapshot().
+ */
+static PGconn *
+hold_snapshot(void)
+{
+	PGconn	   *conn = connect_or_die();
+
+	ctl_cmd(conn, "SET application_name = 'pgmq_bench holder'");
+	ctl_cmd(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+	PQclear(ctl_exec(conn, "SELECT 1 FROM pg_catalog.pg_class LIMIT 1", 0, NULL));
+	return conn;
+}
+
+static void
+release_snapshot(PGconn *conn)
+{
+	ctl_cmd(conn, "COMMIT");
+	PQfinish(conn);
+}
+
+/*
  * Run one side: start the clients, warm up, measure for --duration seconds
  * (less if a consumer empties the queue), stop, and add the measurements to
- * r.  depth0 is what the queue held at the start.
+ * r.  depth0 is what the queue held at the start.  held_xmin measures for
+ * --hold-seconds with a snapshot held from the window's first moment, then
+ * --after-hold seconds more without it; it and mixed record a timeline
+ * (one TimePoint per second, tagged with round).
  */
 static void
 run_side(PGconn *ctl, const Workload *wl, CommitMode commit, Side side,
-		 long long depth0, SideResult *r)
+		 long long depth0, int round, SideResult *r)
 {
 	int			nprod = wl->producers;
 	int			ncons = wl->consumers;
@@ -1005,6 +1139,11 @@ run_side(PGconn *ctl, const Workload *wl, CommitMode commit, Side side,
 				depth_actual;
 	double		elapsed = 0;
 	uint64_t	run_msgs;
+	double		window = window_for(wl);
+	bool		timeline = kind_is_mixed(wl->kind);
+	bool		hold = wl->kind == WK_HELD_XMIN;
+	const char *table = side == SIDE_OURS ? ours_qtable : floor_qtable;
+	PGconn	   *holder = NULL;
 
 	if (workers == NULL)
 		die("out of memory");
@@ -1039,6 +1178,8 @@ run_side(PGconn *ctl, const Workload *wl, CommitMode commit, Side side,
 			failed = true;
 	atomic_store(&rc.phase, failed ? PHASE_STOP
 				 : cfg.warmup > 0 ? PHASE_WARMUP : PHASE_MEASURE);
+	if (!failed && hold && cfg.warmup <= 0)
+		holder = hold_snapshot();
 	t_start = now_s();
 	pthread_barrier_wait(&rc.go);
 
@@ -1056,11 +1197,13 @@ run_side(PGconn *ctl, const Workload *wl, CommitMode commit, Side side,
 			if (t >= t_next)
 			{
 				progress_tick(label, "warm-up", t, t - t_start, workers, n, depth0,
-							  &last_sent, &last_cons, &last_t);
+							  &last_sent, &last_cons, &last_t, NULL, NULL, NULL);
 				t_next += 1.0;
 			}
 			sleep_s(0.02);
 		}
+		if (hold)
+			holder = hold_snapshot();
 		t_measure = now_s();
 		atomic_store_explicit(&rc.phase, PHASE_MEASURE, memory_order_release);
 	}
@@ -1076,21 +1219,40 @@ run_side(PGconn *ctl, const Workload *wl, CommitMode commit, Side side,
 			double		t = now_s();
 			bool		dead = false;
 
-			if (t >= t_measure + cfg.duration)
+			if (t >= t_measure + window)
 				break;
 			for (int i = 0; i < n; i++)
 				dead |= workers[i].failed;
 			if (dead)
 				break;
+			if (holder && t >= t_measure + cfg.hold)
+			{
+				release_snapshot(holder);
+				holder = NULL;
+			}
 			if (t >= t_next)
 			{
-				progress_tick(label, "run", t, t - t_measure, workers, n, depth0,
-							  &last_sent, &last_cons, &last_t);
+				TimePoint  *p = NULL;
+
+				if (timeline)
+				{
+					r->timeline = xrealloc(r->timeline,
+										   (size_t) (r->n_timeline + 1) * sizeof(TimePoint));
+					p = &r->timeline[r->n_timeline++];
+					p->round = round;
+					/* held if the second began before the release */
+					p->held = hold && last_t - t_measure < cfg.hold - 1e-6;
+				}
+				progress_tick(label, p && p->held ? "held" : "run", t, t - t_measure,
+							  workers, n, depth0, &last_sent, &last_cons, &last_t,
+							  ctl, table, p);
 				t_next += 1.0;
 			}
 			sleep_s(0.02);
 		}
 	}
+	if (holder)
+		release_snapshot(holder);
 	t_stop = now_s();
 	atomic_store_explicit(&rc.phase, PHASE_STOP, memory_order_release);
 	for (int i = 0; i < n; i++)
@@ -1132,7 +1294,7 @@ run_side(PGconn *ctl, const Workload *wl, CommitMode commit, Side side,
 	}
 	r->run_rates = xrealloc(r->run_rates, (size_t) (r->runs + 1) * sizeof(double));
 	r->run_rates[r->runs++] = (double) run_msgs / elapsed;
-	if (atomic_load(&rc.drained) && wl->kind != WK_MIXED)
+	if (atomic_load(&rc.drained) && !kind_is_mixed(wl->kind))
 	{
 		r->drained_runs++;
 		printf("  %-34s queue emptied after %.1f s of measuring (raise --fill for a full window)\n",
@@ -1162,6 +1324,8 @@ run_side(PGconn *ctl, const Workload *wl, CommitMode commit, Side side,
 static long
 fill_for(const Workload *wl)
 {
+	if (wl->kind == WK_HELD_XMIN)
+		return cfg.hold_fill;
 	if (!wl->fill)
 		return 0;
 	return wl->read_batch > 1 ? cfg.fill_batch : cfg.fill;
@@ -1192,6 +1356,194 @@ fmt_num(char *buf, size_t len, double v, int prec)
 		snprintf(buf, len, "-");
 	else
 		snprintf(buf, len, "%.*f", prec, v);
+}
+
+/* The mean of a side's timeline at second index k over its rounds. */
+typedef struct
+{
+	int			n;
+	bool		held;
+	double		sent_rate;
+	double		cons_rate;
+	double		dead;
+	double		total_mb;
+} TimeMean;
+
+static TimeMean
+timeline_mean(const SideResult *r, int k)
+{
+	TimeMean	m = {0};
+	int			seen_round = -1,
+				idx = -1;
+
+	for (int i = 0; i < r->n_timeline; i++)
+	{
+		const TimePoint *p = &r->timeline[i];
+
+		if (p->round != seen_round)
+		{
+			seen_round = p->round;
+			idx = 0;
+		}
+		else
+			idx++;
+		if (idx != k)
+			continue;
+		m.n++;
+		m.held |= p->held;
+		m.sent_rate += p->sent_rate;
+		m.cons_rate += p->cons_rate;
+		m.dead += (double) p->dead;
+		m.total_mb += (double) p->total_bytes / (1024.0 * 1024.0);
+	}
+	if (m.n > 0)
+	{
+		m.sent_rate /= m.n;
+		m.cons_rate /= m.n;
+		m.dead /= m.n;
+		m.total_mb /= m.n;
+	}
+	return m;
+}
+
+/* Mean consumed/s over second indexes [from, to) of a side's timeline. */
+static double
+timeline_rate(const SideResult *r, int from, int to)
+{
+	double		sum = 0;
+	int			n = 0;
+
+	for (int k = from; k < to; k++)
+	{
+		TimeMean	m = timeline_mean(r, k);
+
+		if (m.n == 0)
+			continue;
+		sum += m.cons_rate;
+		n++;
+	}
+	return n ? sum / n : NAN;
+}
+
+/*
+ * The timelines of mixed and held_xmin runs, ours next to the floor, one
+ * line per second (the mean over rounds), and how far throughput fell from
+ * the first seconds to the last seconds of the hold.
+ */
+static void
+print_timelines(Cell *cells, int ncells)
+{
+	char		b[10][32];
+
+	for (int i = 0; i < ncells; i++)
+	{
+		Cell	   *c = &cells[i];
+		SideResult *o = &c->side[SIDE_OURS];
+		SideResult *f = &c->side[SIDE_FLOOR];
+		int			len = 0;
+		int			held_len = 0;
+
+		if (!kind_is_mixed(c->wl->kind) || (!o->n_timeline && !f->n_timeline))
+			continue;
+		for (int k = 0;; k++)
+		{
+			TimeMean	mo = timeline_mean(o, k);
+			TimeMean	mf = timeline_mean(f, k);
+
+			if (mo.n == 0 && mf.n == 0)
+				break;
+			len = k + 1;
+			if (mo.held || mf.held)
+				held_len = k + 1;
+		}
+		if (c->wl->kind == WK_HELD_XMIN)
+			printf("\nHeld xmin (%s): %s; snapshot held for the first %g s of each run%s, "
+				   "mean of %d round(s)\n",
+				   commit_names[c->commit], c->wl->name, cfg.hold,
+				   cfg.after_hold > 0 ? ", released after" : "", o->runs > f->runs ? o->runs : f->runs);
+		else
+			printf("\nTimeline (%s): %s, no snapshot held, mean of %d round(s)\n",
+				   commit_names[c->commit], c->wl->name, o->runs > f->runs ? o->runs : f->runs);
+		printf("dead = pg_stat_get_dead_tuples of the queue table; MB = heap + indexes; "
+			   "msgs/s = consumed (sent)\n\n");
+		printf("%5s %1s | %8s %8s %9s %7s | %8s %8s %9s %7s\n", "t s", "", "ours/s", "(sent)",
+			   "dead", "MB", "floor/s", "(sent)", "dead", "MB");
+		for (int k = 0; k < len; k++)
+		{
+			TimeMean	mo = timeline_mean(o, k);
+			TimeMean	mf = timeline_mean(f, k);
+
+			fmt_num(b[0], 32, mo.n ? mo.cons_rate : NAN, 0);
+			fmt_num(b[1], 32, mo.n ? mo.sent_rate : NAN, 0);
+			fmt_num(b[2], 32, mo.n ? mo.dead : NAN, 0);
+			fmt_num(b[3], 32, mo.n ? mo.total_mb : NAN, 1);
+			fmt_num(b[4], 32, mf.n ? mf.cons_rate : NAN, 0);
+			fmt_num(b[5], 32, mf.n ? mf.sent_rate : NAN, 0);
+			fmt_num(b[6], 32, mf.n ? mf.dead : NAN, 0);
+			fmt_num(b[7], 32, mf.n ? mf.total_mb : NAN, 1);
+			printf("%5d %1s | %8s %8s %9s %7s | %8s %8s %9s %7s\n", k + 1,
+				   mo.held || mf.held ? "H" : "", b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]);
+		}
+		if (held_len >= 4)
+		{
+			int			w = held_len >= 10 ? 5 : 2;
+
+			for (int s = 0; s < N_SIDES; s++)
+			{
+				double		first = timeline_rate(&c->side[s], 0, w);
+				double		last = timeline_rate(&c->side[s], held_len - w, held_len);
+				TimeMean	end = timeline_mean(&c->side[s], held_len - 1);
+
+				fmt_num(b[0], 32, first, 0);
+				fmt_num(b[1], 32, last, 0);
+				fmt_num(b[2], 32, 100.0 * ratio(last, first), 0);
+				fmt_num(b[3], 32, end.n ? end.dead : NAN, 0);
+				fmt_num(b[4], 32, end.n ? end.total_mb : NAN, 1);
+				printf("  %-5s consumed %7s/s in the first %d s, %7s/s in the last %d s held "
+					   "(%s%%); at the release %s dead tuples, %s MB\n",
+					   side_names[s], b[0], w, b[1], w, b[2], b[3], b[4]);
+			}
+		}
+	}
+}
+
+/*
+ * Every timeline point as CSV: workload, commit mode, side, round, second.
+ * Nothing is written when no workload recorded a timeline.
+ */
+static void
+write_timeline_csv(const char *path, Cell *cells, int ncells)
+{
+	FILE	   *f;
+	bool		any = false;
+
+	for (int i = 0; i < ncells; i++)
+		for (int s = 0; s < N_SIDES; s++)
+			any |= cells[i].side[s].n_timeline > 0;
+	if (!any)
+		return;
+	f = fopen(path, "w");
+	if (f == NULL)
+		die("cannot write %s: %s", path, strerror(errno));
+	fprintf(f, "workload,commit,side,round,t_s,held,sent_per_s,consumed_per_s,depth,"
+			"n_dead_tup,n_live_tup,heap_bytes,total_bytes\n");
+	for (int i = 0; i < ncells; i++)
+		for (int s = 0; s < N_SIDES; s++)
+		{
+			SideResult *r = &cells[i].side[s];
+
+			for (int k = 0; k < r->n_timeline; k++)
+			{
+				TimePoint  *p = &r->timeline[k];
+
+				fprintf(f, "%s,%s,%s,%d,%.3f,%d,%.2f,%.2f,%lld,%lld,%lld,%lld,%lld\n",
+						cells[i].wl->name, commit_names[cells[i].commit], side_names[s],
+						p->round + 1, p->t, p->held, p->sent_rate, p->cons_rate, p->depth,
+						p->dead, p->live, p->heap_bytes, p->total_bytes);
+			}
+		}
+	if (fclose(f) != 0)
+		die("cannot write %s: %s", path, strerror(errno));
 }
 
 static void
@@ -1338,6 +1690,7 @@ print_summary(Cell *cells, int ncells)
 				   b[2], b[3], comparable ? clean->wl->name : "clean", b[4]);
 		}
 	}
+	print_timelines(cells, ncells);
 	printf("\n");
 }
 
@@ -1382,7 +1735,7 @@ write_csv(const char *path, Cell *cells, int ncells)
 			fprintf(f, "%s,%s,%s,%d,%d,%d,%d,%s,%d,%g,%d",
 					c->wl->name, commit_names[c->commit], op < 0 ? "messages" : op_names[op],
 					c->wl->producers, c->wl->consumers, c->wl->send_batch, c->wl->read_batch,
-					head_names[c->wl->head], cfg.msg_size, cfg.duration, cfg.rounds);
+					head_names[c->wl->head], cfg.msg_size, window_for(c->wl), cfg.rounds);
 			for (int s = 0; s < N_SIDES; s++)
 			{
 				SideResult *r = &c->side[s];
@@ -1459,10 +1812,21 @@ write_json(const char *path, Cell *cells, int ncells)
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 	fprintf(f, "{\n  \"generated_at\": \"%s\",\n  \"config\": {", stamp);
 	fprintf(f, "\"duration_s\": %g, \"warmup_s\": %g, \"rounds\": %d, \"msg_size\": %d, "
-			"\"fill\": %ld, \"fill_batch\": %ld, \"head\": %ld, \"vt\": %d, \"queue\": ",
+			"\"fill\": %ld, \"fill_batch\": %ld, \"head\": %ld, \"vt\": %d, "
+			"\"hold_s\": %g, \"after_hold_s\": %g, \"hold_fill\": %ld, \"queue\": ",
 			cfg.duration, cfg.warmup, cfg.rounds, cfg.msg_size, cfg.fill, cfg.fill_batch,
-			cfg.head, cfg.vt);
+			cfg.head, cfg.vt, cfg.hold, cfg.after_hold, cfg.hold_fill);
 	json_str(f, cfg.queue);
+	fprintf(f, ", \"queue_alter\": ");
+	if (cfg.queue_alter)
+		json_str(f, cfg.queue_alter);
+	else
+		fputs("null", f);
+	fprintf(f, ", \"floor_alter\": ");
+	if (cfg.floor_alter)
+		json_str(f, cfg.floor_alter);
+	else
+		fputs("null", f);
 	fprintf(f, "},\n  \"results\": [");
 	for (int i = 0; i < ncells; i++)
 	{
@@ -1499,6 +1863,24 @@ write_json(const char *path, Cell *cells, int ncells)
 				json_num(f, r->run_rates[k]);
 			}
 			fprintf(f, "]");
+			if (r->n_timeline > 0)
+			{
+				fprintf(f, ", \"timeline\": [");
+				for (int k = 0; k < r->n_timeline; k++)
+				{
+					TimePoint  *p = &r->timeline[k];
+
+					fprintf(f, "%s{\"round\": %d, \"t_s\": %.3f, \"held\": %s, \"sent_per_s\": ",
+							k ? ", " : "", p->round + 1, p->t, p->held ? "true" : "false");
+					json_num(f, p->sent_rate);
+					fprintf(f, ", \"consumed_per_s\": ");
+					json_num(f, p->cons_rate);
+					fprintf(f, ", \"depth\": %lld, \"n_dead_tup\": %lld, \"n_live_tup\": %lld, "
+							"\"heap_bytes\": %lld, \"total_bytes\": %lld}",
+							p->depth, p->dead, p->live, p->heap_bytes, p->total_bytes);
+				}
+				fprintf(f, "]");
+			}
 			fprintf(f, ", \"empty_reads\": %" PRIu64 ", \"errors\": %" PRIu64
 					", \"drained\": %s, \"depth_mismatch\": %s, \"first_error\": ",
 					r->empty_reads, r->errors, r->drained_runs ? "true" : "false",
@@ -1598,6 +1980,16 @@ usage(FILE *out)
 			"  --consumers N        consumers of the \"mixed\" workload (default 2)\n"
 			"  --send-batch N       messages per send in \"mixed\" (default 1; >1 uses send_batch)\n"
 			"  --read-batch N       messages per read in \"mixed\" (default 1; >1 deletes by array)\n"
+			"                       (--producers .. --read-batch apply to \"held_xmin\" too)\n"
+			"  --hold-seconds SEC   held_xmin: a REPEATABLE READ snapshot is held for the first\n"
+			"                       SEC measured seconds of each run (default 60)\n"
+			"  --after-hold SEC     held_xmin: measured seconds after its release (default 0)\n"
+			"  --hold-fill N        held_xmin: visible messages pre-filled (default 10000; so\n"
+			"                       that both sides plan on a table with pages and statistics:\n"
+			"                       a truncated, vacuumed table is planned as empty)\n"
+			"  --queue-alter STR    run ALTER TABLE pgmq.q_<queue> STR after creating it, e.g.\n"
+			"                       'RESET (fillfactor)' or 'SET (fillfactor = 70)'\n"
+			"  --floor-alter STR    the same for the floor's table\n"
 			"  --queue NAME         queue name, [a-z0-9_] (default bench)\n"
 			"  --no-checkpoint      do not CHECKPOINT before each timed window\n"
 			"  --no-progress        no progress line every second\n"
@@ -1605,6 +1997,8 @@ usage(FILE *out)
 			"Output:\n"
 			"  --csv FILE           write results as CSV (one row per workload/commit/op)\n"
 			"  --json FILE          write results as JSON\n"
+			"  --timeline-csv FILE  write the per-second timelines of mixed and held_xmin\n"
+			"                       (rates, depth, dead tuples, table size) as CSV\n"
 			"  --list               list the named workloads and exit\n"
 			"  --help               show this help and exit\n"
 			"\n"
@@ -1663,7 +2057,7 @@ parse_workload(const char *spec)
 		if (strcmp(spec, presets[i].name) == 0)
 		{
 			w = presets[i];
-			if (w.kind == WK_MIXED)
+			if (kind_is_mixed(w.kind))
 			{
 				w.producers = cfg.producers;
 				w.consumers = cfg.consumers;
@@ -1732,6 +2126,7 @@ parse_args(int argc, char **argv)
 		O_DSN = 256, O_DURATION, O_WARMUP, O_WORKLOADS, O_COMMIT, O_MSG_SIZE, O_FILL,
 		O_FILL_BATCH, O_HEAD, O_VT, O_PRODUCERS, O_CONSUMERS, O_SEND_BATCH,
 		O_READ_BATCH, O_ROUNDS, O_QUEUE, O_CSV, O_JSON, O_NO_CHECKPOINT,
+		O_HOLD, O_AFTER_HOLD, O_HOLD_FILL, O_QUEUE_ALTER, O_FLOOR_ALTER, O_TIMELINE_CSV,
 		O_NO_PROGRESS, O_LIST, O_HELP
 	};
 	static const struct option opts[] = {
@@ -1754,6 +2149,12 @@ parse_args(int argc, char **argv)
 		{"csv", required_argument, NULL, O_CSV},
 		{"json", required_argument, NULL, O_JSON},
 		{"no-checkpoint", no_argument, NULL, O_NO_CHECKPOINT},
+		{"hold-seconds", required_argument, NULL, O_HOLD},
+		{"after-hold", required_argument, NULL, O_AFTER_HOLD},
+		{"hold-fill", required_argument, NULL, O_HOLD_FILL},
+		{"queue-alter", required_argument, NULL, O_QUEUE_ALTER},
+		{"floor-alter", required_argument, NULL, O_FLOOR_ALTER},
+		{"timeline-csv", required_argument, NULL, O_TIMELINE_CSV},
 		{"no-progress", no_argument, NULL, O_NO_PROGRESS},
 		{"list", no_argument, NULL, O_LIST},
 		{"help", no_argument, NULL, O_HELP},
@@ -1779,6 +2180,9 @@ parse_args(int argc, char **argv)
 	cfg.send_batch = 1;
 	cfg.read_batch = 1;
 	cfg.rounds = 2;
+	cfg.hold = 60;
+	cfg.after_hold = 0;
+	cfg.hold_fill = 10000;
 	cfg.checkpoint = true;
 	cfg.progress = true;
 	cfg.queue = "bench";
@@ -1843,6 +2247,24 @@ parse_args(int argc, char **argv)
 				break;
 			case O_NO_CHECKPOINT:
 				cfg.checkpoint = false;
+				break;
+			case O_HOLD:
+				cfg.hold = parse_double("--hold-seconds", optarg, 1);
+				break;
+			case O_AFTER_HOLD:
+				cfg.after_hold = parse_double("--after-hold", optarg, 0);
+				break;
+			case O_HOLD_FILL:
+				cfg.hold_fill = parse_long("--hold-fill", optarg, 0);
+				break;
+			case O_QUEUE_ALTER:
+				cfg.queue_alter = optarg;
+				break;
+			case O_FLOOR_ALTER:
+				cfg.floor_alter = optarg;
+				break;
+			case O_TIMELINE_CSV:
+				cfg.timeline_path = optarg;
 				break;
 			case O_NO_PROGRESS:
 				cfg.progress = false;
@@ -1965,7 +2387,10 @@ main(int argc, char **argv)
 					/* alternate which side goes first */
 					Side		side = (Side) ((k + pair) % N_SIDES);
 
-					run_side(ctl, wl, (CommitMode) m, side, depth0, &cell->side[side]);
+					/* held_xmin: each side from an empty, vacuumed table */
+					if (wl->kind == WK_HELD_XMIN && k > 0)
+						prepare_tables(ctl, wl->head, visible);
+					run_side(ctl, wl, (CommitMode) m, side, depth0, round, &cell->side[side]);
 				}
 			}
 		}
@@ -1978,6 +2403,8 @@ main(int argc, char **argv)
 		write_csv(cfg.csv_path, cells, ncells);
 	if (cfg.json_path)
 		write_json(cfg.json_path, cells, ncells);
+	if (cfg.timeline_path)
+		write_timeline_csv(cfg.timeline_path, cells, ncells);
 
 	for (int i = 0; i < ncells; i++)
 		for (int s = 0; s < N_SIDES; s++)
@@ -1987,6 +2414,7 @@ main(int argc, char **argv)
 			for (int op = 0; op < N_OPS; op++)
 				free(cells[i].side[s].lat[op].v);
 			free(cells[i].side[s].run_rates);
+			free(cells[i].side[s].timeline);
 		}
 	free(cells);
 	PQfinish(ctl);

@@ -9,7 +9,9 @@
 # happens.
 #
 # Results go to bench/results/<timestamp>.{csv,json,txt} (the .txt is the
-# driver's full output); the paths are printed at the end.
+# driver's full output), plus <timestamp>-timeline.csv when a mixed or
+# held_xmin workload ran (one row per second); the paths are printed at the
+# end.
 #
 # Environment:
 #   BENCH_DURATION       measured seconds per run and round (default 5; the
@@ -78,6 +80,7 @@ stamp=$(date +%Y%m%d-%H%M%S)
 CSV=$RESULTS_DIR/$stamp.csv
 JSON=$RESULTS_DIR/$stamp.json
 TXT=$RESULTS_DIR/$stamp.txt
+TIMELINE=$RESULTS_DIR/$stamp-timeline.csv
 
 {
     echo "# pgmq bench $stamp"
@@ -91,13 +94,14 @@ say "running the driver (results in $RESULTS_DIR)"
 # summary, so keep tee alive to record it.
 set +e
 "$DRIVER" --dsn "$DSN" \
-    --duration "$DURATION" --csv "$CSV" --json "$JSON" "${EXTRA_ARGS[@]}" 2>&1 | tee -i -a "$TXT"
+    --duration "$DURATION" --csv "$CSV" --json "$JSON" --timeline-csv "$TIMELINE" \
+    "${EXTRA_ARGS[@]}" 2>&1 | tee -i -a "$TXT"
 rc=${PIPESTATUS[0]}
 set -e
 
 echo
 say "results:"
-for f in "$TXT" "$CSV" "$JSON"; do
+for f in "$TXT" "$CSV" "$JSON" "$TIMELINE"; do
     [[ -f $f ]] && printf '    %s\n' "$f"
 done
 if [[ $rc -ne 0 ]]; then

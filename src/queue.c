@@ -125,6 +125,25 @@ pgmq_register_queue(const PgmqName *name)
 }
 
 /*
+ * Storage parameters of a queue table we create (a table that exists
+ * already keeps its own; clients may ALTER TABLE ... SET over these):
+ *
+ * vacuum_truncate = false: a drained queue keeps its pages after VACUUM.
+ * Truncating them needs an ACCESS EXCLUSIVE lock that stalls every send
+ * and read (and cancels standby queries), the next sends extend the file
+ * again at once, and a queue table of 0 pages is planned as empty: kept
+ * plans made then scan and sort the whole table instead of walking the
+ * primary key, and keep doing so while the queue fills up.
+ *
+ * autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000:
+ * vacuum after a fixed number of dead rows, not after a fraction of
+ * reltuples, which after a large backlog is stale and huge.
+ */
+#define QUEUE_TABLE_OPTIONS \
+	" WITH (vacuum_truncate = false, autovacuum_vacuum_scale_factor = 0, " \
+	"autovacuum_vacuum_threshold = 1000)"
+
+/*
  * Create whatever of the queue's objects is missing and register it.  The
  * table of a partitioned queue (create_partitioned) is left as it is: it
  * has no vt index by design.
@@ -147,7 +166,8 @@ create_queue(const PgmqName *name, bool unlogged)
 	pgmq_check_spelling_conflict(name);
 
 	if (!relation_exists(name->qtable, nsp))
-		pgmq_exec(psprintf("CREATE %sTABLE %s (" PGMQ_QUEUE_COLUMNS("PRIMARY KEY GENERATED ALWAYS") ")",
+		pgmq_exec(psprintf("CREATE %sTABLE %s (" PGMQ_QUEUE_COLUMNS("PRIMARY KEY GENERATED ALWAYS") ")"
+						   QUEUE_TABLE_OPTIONS,
 						   unlogged ? "UNLOGGED " : "", q),
 				  SPI_OK_UTILITY);
 	qrelid = get_relname_relid(name->qtable, nsp);

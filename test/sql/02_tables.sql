@@ -19,6 +19,9 @@ SELECT indexrelid::regclass AS index, indrelid::regclass AS on_table,
 
 SELECT pg_get_serial_sequence('pgmq.q_layout', 'msg_id') AS identity_sequence;
 SELECT relpersistence FROM pg_class WHERE oid IN ('pgmq.q_layout'::regclass, 'pgmq.a_layout'::regclass);
+-- storage parameters: ours on the queue table (22_storage_params), none on the archive
+SELECT relname, reloptions FROM pg_class
+ WHERE oid IN ('pgmq.q_layout'::regclass, 'pgmq.a_layout'::regclass) ORDER BY relname;
 
 -- queue tables, their indexes and sequences are NOT extension members
 SELECT count(*) AS member_queue_objects

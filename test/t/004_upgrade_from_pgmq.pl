@@ -179,6 +179,9 @@ SELECT 'q_plain', q::text FROM (SELECT * FROM pgmq.q_plain ORDER BY msg_id) q;
 SELECT 'q_fast', q::text FROM (SELECT * FROM pgmq.q_fast ORDER BY msg_id) q;
 SELECT 'seq', s.relname, pg_sequence_last_value(s.oid)
   FROM pg_class s WHERE s.relkind = 'S' AND s.relnamespace = 'pgmq'::regnamespace ORDER BY 2;
+SELECT 'reloptions', c.relname, c.reloptions
+  FROM pg_class c WHERE c.relkind = 'r' AND c.relnamespace = 'pgmq'::regnamespace
+   AND c.relname ~ '^[qa]_' ORDER BY 2;
 };
 
 # Queues "the old way", through the PGMQ 1.13 API (every version has it).
@@ -288,8 +291,12 @@ sub check_queues_work
             qr/invalid queue name "café"/,
             "$db: the name PGMQ accepted and we do not is refused with a clear error");
     }
-    query_ok($db, q{SELECT pgmq.create('new_one'); SELECT pgmq.drop_queue('new_one')},
-        "$db: create and drop_queue work");
+    query_ok($db, q{SELECT pgmq.create('new_one')}, "$db: create works");
+    is( query(
+            $db, q{SELECT reloptions FROM pg_class WHERE oid = 'pgmq.q_new_one'::regclass}),
+        '{vacuum_truncate=false,autovacuum_vacuum_scale_factor=0,autovacuum_vacuum_threshold=1000}',
+        "$db: a new queue table gets our storage parameters (the update left the old ones as they were)");
+    query_ok($db, q{SELECT pgmq.drop_queue('new_one')}, "$db: drop_queue works");
 }
 
 # ---------------------------------------------------------------------------
