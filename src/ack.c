@@ -131,6 +131,9 @@ set_vt_common(FunctionCallInfo fcinfo, bool many, bool absolute)
 	if (PG_ARGISNULL(1))
 		return (Datum) 0;
 
+	/* a message made visible sooner must not hide behind a read skip hint */
+	pgmq_skip_hint_vt_changed(queue, vt);
+
 	pgmq_spi_connect();
 	params = makeParamList(2);
 	pgmq_param(params, 0, many ? INT8ARRAYOID : INT8OID, PG_GETARG_DATUM(1), false);

@@ -15,6 +15,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "executor/tstoreReceiver.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -31,7 +32,12 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
-	/* plans are prepared lazily per backend; only waiting needs set-up */
+	/*
+	 * Plans are prepared lazily per backend; only settings, waiting and the
+	 * read skip hint need set-up.  read.c's setting goes first: wait.c
+	 * reserves the "pgmq" prefix.
+	 */
+	pgmq_read_init();
 	pgmq_wait_init();
 }
 
@@ -61,16 +67,82 @@ pgmq_srf_init(FunctionCallInfo fcinfo)
 }
 
 /*
- * Execute a kept plan and append the rows it returns (RETURNING or SELECT)
- * to the result set, with no intermediate SPI_tuptable copy.  Returns the
- * number of rows processed.  detoast: copy out-of-line values, for rows
- * that the statement itself deletes.
+ * A receiver that passes every row on to another one and remembers the
+ * lowest value of the first column (an int8: msg_id), for the read skip
+ * hint.
+ */
+typedef struct LowestReceiver
+{
+	DestReceiver pub;
+	DestReceiver *inner;
+	int64		lowest;
+	bool		seen;
+} LowestReceiver;
+
+static bool
+lowest_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	LowestReceiver *r = (LowestReceiver *) self;
+	bool		isnull;
+	Datum		d = slot_getattr(slot, 1, &isnull);
+
+	if (!isnull && (!r->seen || DatumGetInt64(d) < r->lowest))
+	{
+		r->lowest = DatumGetInt64(d);
+		r->seen = true;
+	}
+	return r->inner->receiveSlot(slot, r->inner);
+}
+
+static void
+lowest_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+	LowestReceiver *r = (LowestReceiver *) self;
+
+	if (typeinfo->natts < 1 || TupleDescAttr(typeinfo, 0)->atttypid != INT8OID)
+		elog(ERROR, "pgmq: statement does not return an int8 first column");
+	r->inner->rStartup(r->inner, operation, typeinfo);
+}
+
+static void
+lowest_shutdown(DestReceiver *self)
+{
+	LowestReceiver *r = (LowestReceiver *) self;
+
+	r->inner->rShutdown(r->inner);
+}
+
+static void
+lowest_destroy(DestReceiver *self)
+{
+	/* the caller destroys both */
+}
+
+/*
+ * Execute a kept plan and append the rows it returns to the result set;
+ * see pgmq_run_into_srf_lowest.
  */
 uint64
 pgmq_run_into_srf(ReturnSetInfo *rsinfo, SPIPlanPtr plan, ParamListInfo params,
 				  bool detoast)
 {
+	return pgmq_run_into_srf_lowest(rsinfo, plan, params, detoast, NULL);
+}
+
+/*
+ * Execute a kept plan and append the rows it returns (RETURNING or SELECT)
+ * to the result set, with no intermediate SPI_tuptable copy.  Returns the
+ * number of rows processed.  detoast: copy out-of-line values, for rows
+ * that the statement itself deletes.  lowest, if not NULL: set to the
+ * lowest value of the first column (which must be int8) when rows came
+ * back, left alone otherwise.
+ */
+uint64
+pgmq_run_into_srf_lowest(ReturnSetInfo *rsinfo, SPIPlanPtr plan,
+						 ParamListInfo params, bool detoast, int64 *lowest)
+{
 	DestReceiver *dest = CreateDestReceiver(DestTuplestore);
+	LowestReceiver track;
 	SPIExecuteOptions options;
 	int			rc;
 
@@ -87,11 +159,24 @@ pgmq_run_into_srf(ReturnSetInfo *rsinfo, SPIPlanPtr plan, ParamListInfo params,
 	options.params = params;
 	options.read_only = false;
 	options.dest = dest;
+	if (lowest != NULL)
+	{
+		memset(&track, 0, sizeof(track));
+		track.pub.receiveSlot = lowest_receive;
+		track.pub.rStartup = lowest_startup;
+		track.pub.rShutdown = lowest_shutdown;
+		track.pub.rDestroy = lowest_destroy;
+		track.pub.mydest = DestTuplestore;
+		track.inner = dest;
+		options.dest = &track.pub;
+	}
 	rc = SPI_execute_plan_extended(plan, &options);
 	dest->rDestroy(dest);
 	if (rc < 0)
 		elog(ERROR, "pgmq: SPI_execute_plan_extended failed: %s",
 			 SPI_result_code_string(rc));
+	if (lowest != NULL && track.seen)
+		*lowest = track.lowest;
 	return SPI_processed;
 }
 

@@ -113,10 +113,32 @@ typedef enum PgmqPlanKind
 	PGMQ_PLAN_GRP_PREFIX,
 	PGMQ_PLAN_GRP_LOCK_RUN,
 	PGMQ_PLAN_GRP_CLAIM,
+	/* the read skip hint (read.c) */
+	PGMQ_PLAN_READ_FROM,
+	PGMQ_PLAN_READ_COND_FROM,
+	PGMQ_PLAN_POP_FROM,
+	PGMQ_PLAN_LOWEST_ID,
+	PGMQ_PLAN_SKIP_HINT,
 	PGMQ_NUM_PLANS
 } PgmqPlanKind;
 
 typedef struct PgmqQueue PgmqQueue;
+
+/*
+ * A backend's skip hint for one queue (read.c): while the clock is before
+ * "until", no message below msg_id "from_id" can be visible unless another
+ * session changed it since "made_at", so claims may start at from_id
+ * instead of walking a long head of invisible messages.
+ */
+typedef struct PgmqSkipHint
+{
+	bool		active;
+	int64		from_id;		/* claims start at msg_id >= from_id */
+	TimestampTz made_at;		/* clock when it was computed */
+	TimestampTz until;			/* valid while the clock is before this */
+	TimestampTz last_probe;		/* last look at the queue's lowest msg_id */
+	uint64		epoch;			/* aborts since backend start, when made */
+} PgmqSkipHint;
 
 /* plancache.c */
 extern PgmqQueue *pgmq_queue_open(const PgmqName *name, bool need_archive, bool missing_ok);
@@ -127,6 +149,8 @@ extern void pgmq_queue_forget(const PgmqName *name);
 extern Oid	pgmq_schema_oid(void);
 extern bool pgmq_queue_has_fifo_index(PgmqQueue *queue);
 extern void pgmq_fifo_index_name(const char *qtable, char *out);
+extern PgmqSkipHint *pgmq_queue_skip_hint(PgmqQueue *queue);
+extern const char *pgmq_queue_name(PgmqQueue *queue);
 
 /*
  * A message's FIFO group: its x-pgmq-group header, or the default group.
@@ -140,6 +164,9 @@ extern void pgmq_fifo_index_name(const char *qtable, char *out);
 extern ReturnSetInfo *pgmq_srf_init(FunctionCallInfo fcinfo);
 extern uint64 pgmq_run_into_srf(ReturnSetInfo *rsinfo, SPIPlanPtr plan,
 								ParamListInfo params, bool detoast);
+extern uint64 pgmq_run_into_srf_lowest(ReturnSetInfo *rsinfo, SPIPlanPtr plan,
+									   ParamListInfo params, bool detoast,
+									   int64 *lowest);
 extern uint64 pgmq_run(SPIPlanPtr plan, ParamListInfo params, long tcount);
 extern void pgmq_spi_connect(void);
 extern void pgmq_spi_finish(void);
@@ -168,6 +195,9 @@ extern void pgmq_wait_end(ConditionVariable *cv);
 extern TimestampTz pgmq_next_visible(PgmqQueue *queue, TimestampTz now);
 
 /* read.c: shared by read, read_with_poll and the grouped reads */
+extern int	pgmq_read_skip_window_ms;
+extern void pgmq_read_init(void);
+extern void pgmq_skip_hint_vt_changed(PgmqQueue *queue, TimestampTz vt);
 typedef uint64 (*PgmqReadAttempt) (ReturnSetInfo *rsinfo, PgmqQueue *queue, void *arg);
 extern uint64 pgmq_read_once(ReturnSetInfo *rsinfo, PgmqQueue *queue, int32 vt,
 							 bool qty_null, int64 qty, Jsonb *conditional);

@@ -14,7 +14,7 @@
  * Statements are shaped so that the generic plan is the good plan (no
  * "LIMIT $n" in a join; the claim subquery is an InitPlan feeding
  * "msg_id = ANY(...)"), and prepared with CURSOR_OPT_GENERIC_PLAN so the
- * plan cache never re-plans per call.  test/sql/plans.sql shows them.
+ * plan cache never re-plans per call.  test/sql/70_plans.sql shows them.
  *
  * Staleness: each call resolves the queue table by name in the pgmq
  * schema (a syscache lookup).  A missing table is "queue does not exist";
@@ -55,6 +55,7 @@ struct PgmqQueue
 	char		qtable[NAMEDATALEN];
 	char		atable[NAMEDATALEN];
 	SPIPlanPtr	plans[PGMQ_NUM_PLANS];
+	PgmqSkipHint hint;			/* where this backend's claims may start */
 };
 
 /* Columns of pgmq.message_record, in order, as RETURNING lists them. */
@@ -63,7 +64,10 @@ struct PgmqQueue
 
 /*
  * Claim subquery shared by read and pop: the lowest visible msg_ids, locked,
- * skipping rows other transactions hold.  @Q@ is the queue table.
+ * skipping rows other transactions hold.  @Q@ is the queue table.  The
+ * *_FROM variants add a lower bound on msg_id (the skip hint, read.c), so
+ * the generic plan's primary-key scan starts at the bound instead of at the
+ * lowest msg_id.
  */
 #define CLAIM(extra, limitparam) \
 	"SELECT c.msg_id FROM @Q@ c " \
@@ -87,7 +91,7 @@ typedef struct PgmqPlanDef
 	const char *sql;			/* @Q@ = queue table, @A@ = archive table,
 								 * @SEQ@ = sequence expression (metrics) */
 	int			nargs;
-	Oid			argtypes[4];
+	Oid			argtypes[5];
 } PgmqPlanDef;
 
 static const PgmqPlanDef plan_defs[PGMQ_NUM_PLANS] = {
@@ -115,6 +119,35 @@ static const PgmqPlanDef plan_defs[PGMQ_NUM_PLANS] = {
 		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(" CLAIM("", "$1") ")) "
 		"RETURNING q.msg_id, q.read_ct, q.enqueued_at, q.last_read_at, q.vt, q.message, q.headers",
 		2, {INT8OID, TIMESTAMPTZOID}
+	},
+	[PGMQ_PLAN_READ_FROM] = {
+		READ_SQL(" AND c.msg_id OPERATOR(pg_catalog.>=) $4"),
+		4, {TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID, INT8OID}
+	},
+	[PGMQ_PLAN_READ_COND_FROM] = {
+		READ_SQL(" AND c.message OPERATOR(pg_catalog.@>) $4 AND c.msg_id OPERATOR(pg_catalog.>=) $5"),
+		5, {TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID, JSONBOID, INT8OID}
+	},
+	[PGMQ_PLAN_POP_FROM] = {
+		"DELETE FROM @Q@ q "
+		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
+		CLAIM(" AND c.msg_id OPERATOR(pg_catalog.>=) $3", "$1") ")) "
+		"RETURNING q.msg_id, q.read_ct, q.enqueued_at, q.last_read_at, q.vt, q.message, q.headers",
+		3, {INT8OID, TIMESTAMPTZOID, INT8OID}
+	},
+	/* the skip hint's probe: one descent of the primary key */
+	[PGMQ_PLAN_LOWEST_ID] = {
+		"SELECT c.msg_id FROM @Q@ c ORDER BY c.msg_id LIMIT 1",
+		0, {InvalidOid}
+	},
+	/*
+	 * The skip hint itself: the lowest msg_id that may be visible before $1.
+	 * Walks the head once, without locking anything.
+	 */
+	[PGMQ_PLAN_SKIP_HINT] = {
+		"SELECT c.msg_id FROM @Q@ c WHERE c.vt OPERATOR(pg_catalog.<=) $1 "
+		"ORDER BY c.msg_id LIMIT 1",
+		1, {TIMESTAMPTZOID}
 	},
 	[PGMQ_PLAN_DELETE] = {
 		"DELETE FROM @Q@ WHERE msg_id OPERATOR(pg_catalog.=) $1 RETURNING msg_id",
@@ -294,6 +327,7 @@ pgmq_queue_open(const PgmqName *name, bool need_archive, bool missing_ok)
 	if (!found)
 	{
 		memset(queue->plans, 0, sizeof(queue->plans));
+		memset(&queue->hint, 0, sizeof(queue->hint));
 		queue->qrelid = qrelid;
 		queue->arelid = InvalidOid;
 		strlcpy(queue->qtable, name->qtable, NAMEDATALEN);
@@ -303,6 +337,7 @@ pgmq_queue_open(const PgmqName *name, bool need_archive, bool missing_ok)
 	{
 		/* dropped and re-created since we prepared: start over */
 		pgmq_queue_free_plans(queue);
+		memset(&queue->hint, 0, sizeof(queue->hint));
 		queue->qrelid = qrelid;
 		queue->arelid = InvalidOid;
 	}
@@ -369,6 +404,20 @@ Oid
 pgmq_queue_relid(PgmqQueue *queue)
 {
 	return queue->qrelid;
+}
+
+/* This backend's skip hint for the queue (kept and used by read.c). */
+PgmqSkipHint *
+pgmq_queue_skip_hint(PgmqQueue *queue)
+{
+	return &queue->hint;
+}
+
+/* The queue's name, lowercased (for messages). */
+const char *
+pgmq_queue_name(PgmqQueue *queue)
+{
+	return queue->key;
 }
 
 /*

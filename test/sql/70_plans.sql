@@ -34,6 +34,45 @@ DELETE FROM pgmq.q_plans q
 RETURNING q.msg_id;
 EXPLAIN (COSTS OFF) EXECUTE pop_plan(1, now());
 
+-- the same claims from the read skip hint's msg_id on (src/read.c): the
+-- primary-key scan starts at the bound
+PREPARE read_from_plan(timestamptz, timestamptz, int8, int8) AS
+UPDATE pgmq.q_plans q SET vt = $1, read_ct = q.read_ct OPERATOR(pg_catalog.+) 1, last_read_at = $2
+ WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(
+       SELECT c.msg_id FROM pgmq.q_plans c WHERE c.vt OPERATOR(pg_catalog.<=) $2
+          AND c.msg_id OPERATOR(pg_catalog.>=) $4
+        ORDER BY c.msg_id LIMIT $3 FOR UPDATE SKIP LOCKED))
+RETURNING q.msg_id, q.read_ct, q.enqueued_at, q.last_read_at, q.vt, q.message, q.headers;
+EXPLAIN (COSTS OFF) EXECUTE read_from_plan(now(), now(), 1, 1);
+
+PREPARE read_cond_from_plan(timestamptz, timestamptz, int8, jsonb, int8) AS
+UPDATE pgmq.q_plans q SET vt = $1, read_ct = q.read_ct OPERATOR(pg_catalog.+) 1, last_read_at = $2
+ WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(
+       SELECT c.msg_id FROM pgmq.q_plans c WHERE c.vt OPERATOR(pg_catalog.<=) $2
+          AND c.message OPERATOR(pg_catalog.@>) $4 AND c.msg_id OPERATOR(pg_catalog.>=) $5
+        ORDER BY c.msg_id LIMIT $3 FOR UPDATE SKIP LOCKED))
+RETURNING q.msg_id;
+EXPLAIN (COSTS OFF) EXECUTE read_cond_from_plan(now(), now(), 1, '{"i": 1}', 1);
+
+PREPARE pop_from_plan(int8, timestamptz, int8) AS
+DELETE FROM pgmq.q_plans q
+ WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(
+       SELECT c.msg_id FROM pgmq.q_plans c WHERE c.vt OPERATOR(pg_catalog.<=) $2
+          AND c.msg_id OPERATOR(pg_catalog.>=) $3
+        ORDER BY c.msg_id LIMIT $1 FOR UPDATE SKIP LOCKED))
+RETURNING q.msg_id;
+EXPLAIN (COSTS OFF) EXECUTE pop_from_plan(1, now(), 1);
+
+-- the skip hint's probe (one descent) and its walk of the head (no locks)
+PREPARE lowest_id_plan AS
+SELECT c.msg_id FROM pgmq.q_plans c ORDER BY c.msg_id LIMIT 1;
+EXPLAIN (COSTS OFF) EXECUTE lowest_id_plan;
+
+PREPARE skip_hint_plan(timestamptz) AS
+SELECT c.msg_id FROM pgmq.q_plans c WHERE c.vt OPERATOR(pg_catalog.<=) $1
+ ORDER BY c.msg_id LIMIT 1;
+EXPLAIN (COSTS OFF) EXECUTE skip_hint_plan(now());
+
 PREPARE send_batch_plan(timestamptz, jsonb[], jsonb[]) AS
 INSERT INTO pgmq.q_plans (vt, message, headers)
 SELECT $1, u.m, u.h FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3))
