@@ -57,7 +57,6 @@
 #include "nodes/pg_list.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
-#include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
@@ -362,22 +361,6 @@ find_objects(const PgmqName *name, bool need_archive, GrantObjects *objs)
 	}
 }
 
-/* Run one GRANT or REVOKE. */
-static void
-run_utility(const char *sql)
-{
-	if (SPI_execute(sql, false, 0) != SPI_OK_UTILITY)
-		elog(ERROR, "pgmq: \"%s\" failed", sql);
-}
-
-static void
-lock_queue(const PgmqName *name)
-{
-	/* the lock create and drop_queue take: no drop or re-create meanwhile */
-	DirectFunctionCall1(pg_advisory_xact_lock_int8,
-						Int64GetDatum(pgmq_name_lock_key(name->lower)));
-}
-
 /*
  * grant_queue(queue_name text, role_name text, access text DEFAULT
  * 'consumer') -> void
@@ -399,7 +382,8 @@ pgmq_grant_queue(PG_FUNCTION_ARGS)
 	role = role_from_arg(fcinfo, 1, &role_name);
 	kinds = access_from_arg(fcinfo, 2, false);
 
-	lock_queue(&name);
+	/* the lock create and drop_queue take: no drop or re-create meanwhile */
+	pgmq_lock_queue_name(name.lower);
 	pgmq_spi_connect();
 	find_objects(&name, (kinds & ACCESS_CONSUMER) != 0, &objs);
 
@@ -421,7 +405,7 @@ pgmq_grant_queue(PG_FUNCTION_ARGS)
 										quote_identifier(role_name)));
 	}
 	foreach(lc, stmts)
-		run_utility((const char *) lfirst(lc));
+		pgmq_exec((const char *) lfirst(lc), SPI_OK_UTILITY);
 
 	pgmq_spi_finish();
 	PG_RETURN_VOID();
@@ -478,7 +462,8 @@ pgmq_revoke_queue(PG_FUNCTION_ARGS)
 	role = role_from_arg(fcinfo, 1, &role_name);
 	kinds = access_from_arg(fcinfo, 2, true);
 
-	lock_queue(&name);
+	/* the lock create and drop_queue take: no drop or re-create meanwhile */
+	pgmq_lock_queue_name(name.lower);
 	pgmq_spi_connect();
 	find_objects(&name, false, &objs);
 
@@ -516,12 +501,13 @@ pgmq_revoke_queue(PG_FUNCTION_ARGS)
 										quote_identifier(role_name)));
 	}
 	foreach(lc, stmts)
-		run_utility((const char *) lfirst(lc));
+		pgmq_exec((const char *) lfirst(lc), SPI_OK_UTILITY);
 
 	if ((kinds & ACCESS_CONSUMER) && !(kinds & ACCESS_PRODUCER) &&
 		holds_insert(objs.oid[TARGET_QUEUE], role))
-		run_utility(psprintf("GRANT SELECT (msg_id) ON TABLE %s TO %s",
-							 objs.sqlname[TARGET_QUEUE], quote_identifier(role_name)));
+		pgmq_exec(psprintf("GRANT SELECT (msg_id) ON TABLE %s TO %s",
+						   objs.sqlname[TARGET_QUEUE], quote_identifier(role_name)),
+				  SPI_OK_UTILITY);
 
 	pgmq_spi_finish();
 	PG_RETURN_VOID();
