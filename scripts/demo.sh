@@ -129,9 +129,8 @@ CREATE EXTENSION pg_partman SCHEMA partman;
 SELECT pgmq.create_partitioned('events', '1000', '5000');
 SELECT count(*) AS sent FROM pgmq.send_batch('events', ARRAY(SELECT jsonb_build_object('n', g) FROM generate_series(1, 2500) g));
 SELECT msg_id, message FROM pgmq.read('events', 30, 2);
-SELECT c.relname AS partition, (SELECT count(*) FROM pgmq.q_events) AS queue_length
-  FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
- WHERE i.inhparent = 'pgmq.q_events'::regclass ORDER BY c.relname LIMIT 3;
+SELECT tableoid::regclass AS partition, count(*) AS messages, min(msg_id), max(msg_id)
+  FROM pgmq.q_events GROUP BY 1 ORDER BY 3;
 
 \echo
 \echo '=== 14. All queues'
