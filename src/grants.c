@@ -362,6 +362,24 @@ find_objects(const PgmqName *name, bool need_archive, GrantObjects *objs)
 }
 
 /*
+ * What grant_queue and revoke_queue share: their validated arguments, then
+ * the name lock create and drop_queue take (no drop or re-create
+ * meanwhile), SPI, and the queue's objects (a grant of consumer rights
+ * needs the archive).
+ */
+static void
+begin_queue_grant(FunctionCallInfo fcinfo, bool revoke, PgmqName *name, Oid *role,
+				  char **role_name, int *kinds, GrantObjects *objs)
+{
+	pgmq_name_from_arg(fcinfo, 0, name);
+	*role = role_from_arg(fcinfo, 1, role_name);
+	*kinds = access_from_arg(fcinfo, 2, revoke);
+	pgmq_lock_queue_name(name->lower);
+	pgmq_spi_connect();
+	find_objects(name, !revoke && (*kinds & ACCESS_CONSUMER) != 0, objs);
+}
+
+/*
  * grant_queue(queue_name text, role_name text, access text DEFAULT
  * 'consumer') -> void
  */
@@ -378,14 +396,7 @@ pgmq_grant_queue(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 	size_t		i;
 
-	pgmq_name_from_arg(fcinfo, 0, &name);
-	role = role_from_arg(fcinfo, 1, &role_name);
-	kinds = access_from_arg(fcinfo, 2, false);
-
-	/* the lock create and drop_queue take: no drop or re-create meanwhile */
-	pgmq_lock_queue_name(name.lower);
-	pgmq_spi_connect();
-	find_objects(&name, (kinds & ACCESS_CONSUMER) != 0, &objs);
+	begin_queue_grant(fcinfo, false, &name, &role, &role_name, &kinds, &objs);
 
 	/* every check before the first GRANT: all or nothing */
 	for (i = 0; i < NUM_QUEUE_PRIVS; i++)
@@ -458,14 +469,7 @@ pgmq_revoke_queue(PG_FUNCTION_ARGS)
 	size_t		i;
 	PrivTarget	t;
 
-	pgmq_name_from_arg(fcinfo, 0, &name);
-	role = role_from_arg(fcinfo, 1, &role_name);
-	kinds = access_from_arg(fcinfo, 2, true);
-
-	/* the lock create and drop_queue take: no drop or re-create meanwhile */
-	pgmq_lock_queue_name(name.lower);
-	pgmq_spi_connect();
-	find_objects(&name, false, &objs);
+	begin_queue_grant(fcinfo, true, &name, &role, &role_name, &kinds, &objs);
 
 	for (t = TARGET_QUEUE; t < NUM_TARGETS; t++)
 	{
