@@ -51,10 +51,12 @@
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "mb/pg_wchar.h"
 #include "nodes/pg_list.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -362,10 +364,53 @@ find_objects(const PgmqName *name, bool need_archive, GrantObjects *objs)
 }
 
 /*
+ * GRANT and REVOKE rewrite the catalog row of each object (its ACL) but,
+ * unlike other DDL, lock nothing, so on their own they race any other
+ * rewrite of that row: TRUNCATE (purge_queue) or ALTER of the queue table,
+ * a GRANT on the same object by another grant_queue.  The loser fails with
+ * "tuple concurrently updated" (XX000).  So take, before any check:
+ *
+ *	- ACCESS SHARE on the queue's tables and sequence: no wait for sends
+ *	  and reads, but purge_queue and ALTER TABLE wait for us, and we for
+ *	  them (and then see what they changed);
+ *	- with shared, SHARE UPDATE EXCLUSIVE on schema pgmq as an object (the
+ *	  lock CREATE TABLE and DROP SCHEMA take is weaker or stronger; this
+ *	  one is taken only here): two grant_queue calls for different queues
+ *	  would otherwise race on the rows of schema pgmq, pgmq.meta and the
+ *	  other shared tables.
+ *
+ * The name lock already serializes grant_queue and revoke_queue of one
+ * queue.  A relation dropped while we waited (by hand: drop_queue takes
+ * the name lock) is reported as a missing queue.
+ */
+static void
+lock_objects(const PgmqName *name, const GrantObjects *objs, bool shared)
+{
+	PrivTarget	t;
+
+	if (shared)
+		LockDatabaseObject(NamespaceRelationId, objs->oid[TARGET_SCHEMA], 0,
+						   ShareUpdateExclusiveLock);
+	for (t = TARGET_QUEUE; t < NUM_TARGETS; t++)
+	{
+		if (!OidIsValid(objs->oid[t]))
+			continue;
+		LockRelationOid(objs->oid[t], AccessShareLock);
+		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(objs->oid[t])))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_TABLE),
+					 errmsg("queue \"%s\" does not exist", name->name),
+					 errdetail("%s %s.%s was dropped concurrently.",
+							   t == TARGET_SEQUENCE ? "Sequence" : "Table",
+							   PGMQ_SCHEMA, objs->shown[t])));
+	}
+}
+
+/*
  * What grant_queue and revoke_queue share: their validated arguments, then
  * the name lock create and drop_queue take (no drop or re-create
  * meanwhile), SPI, and the queue's objects (a grant of consumer rights
- * needs the archive).
+ * needs the archive), locked as lock_objects says.
  */
 static void
 begin_queue_grant(FunctionCallInfo fcinfo, bool revoke, PgmqName *name, Oid *role,
@@ -377,6 +422,7 @@ begin_queue_grant(FunctionCallInfo fcinfo, bool revoke, PgmqName *name, Oid *rol
 	pgmq_lock_queue_name(name->lower);
 	pgmq_spi_connect();
 	find_objects(name, !revoke && (*kinds & ACCESS_CONSUMER) != 0, objs);
+	lock_objects(name, objs, !revoke);
 }
 
 /*

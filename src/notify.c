@@ -514,17 +514,6 @@ pgmq_notify_queue_listeners(PG_FUNCTION_ARGS)
  */
 
 /*
- * PGMQ's per-name lock (the one create and drop_queue take), so enabling
- * and disabling cannot race each other or a drop.
- */
-static void
-notify_lock_queue(const PgmqName *name)
-{
-	DirectFunctionCall1(pg_advisory_xact_lock_int8,
-						Int64GetDatum(pgmq_name_lock_key(name->lower)));
-}
-
-/*
  * throttle_interval_ms: not NULL, not negative (PGMQ's messages).
  */
 static int32
@@ -690,7 +679,8 @@ pgmq_enable_notify_insert(PG_FUNCTION_ARGS)
 	pgmq_name_from_arg(fcinfo, 0, &name);
 	interval_ms = notify_interval_arg(fcinfo, 1, false);
 
-	notify_lock_queue(&name);
+	/* the name lock create and drop_queue take: no race with them */
+	pgmq_lock_queue_name(name.lower);
 	qrelid = get_relname_relid(name.qtable, pgmq_schema_oid());
 	if (!OidIsValid(qrelid))
 		ereport(ERROR,
@@ -758,7 +748,8 @@ pgmq_disable_notify_insert(PG_FUNCTION_ARGS)
 	Datum		args[1];
 
 	pgmq_name_from_arg(fcinfo, 0, &name);
-	notify_lock_queue(&name);
+	/* the name lock create and drop_queue take: no race with them */
+	pgmq_lock_queue_name(name.lower);
 	qrelid = get_relname_relid(name.qtable, pgmq_schema_oid());
 
 	pgmq_spi_connect();
@@ -799,7 +790,8 @@ pgmq_update_notify_insert(PG_FUNCTION_ARGS)
 	pgmq_name_from_arg(fcinfo, 0, &name);
 	interval_ms = notify_interval_arg(fcinfo, 1, true);
 
-	notify_lock_queue(&name);
+	/* the name lock create and drop_queue take: no race with them */
+	pgmq_lock_queue_name(name.lower);
 	pgmq_spi_connect();
 	if (!notify_registered_name(&name, registered))
 		ereport(ERROR,

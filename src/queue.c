@@ -36,6 +36,7 @@
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 
 #include "compat.h"
@@ -45,12 +46,19 @@
  * Serialize create and drop of one queue: PGMQ's transaction-level
  * advisory lock, keyed on the lowercased name so that differently
  * spelled names of one table take the same lock.
+ *
+ * An advisory lock, unlike a relation lock, does not make the backend
+ * read the catalog invalidations queued while it waited.  Read them here:
+ * otherwise the catalog caches could still hold the row versions a
+ * holder of the lock (grant_queue, say) has just replaced, and DDL built
+ * on them fails with "tuple concurrently updated".
  */
 void
 pgmq_lock_queue_name(const char *key_name)
 {
 	DirectFunctionCall1(pg_advisory_xact_lock_int8,
 						Int64GetDatum(pgmq_name_lock_key(key_name)));
+	AcceptInvalidationMessages();
 }
 
 /* Run one statement (DDL, built from quoted names) inside SPI. */
