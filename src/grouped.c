@@ -513,6 +513,12 @@ pgmq_read_grouped_head_with_poll(PG_FUNCTION_ARGS)
 /*
  * Create the FIFO index of one queue if it has none: a btree on
  * (group, msg_id), named as PGMQ names its index.
+ *
+ * Under the name lock create and drop_queue take: CREATE INDEX IF NOT
+ * EXISTS checks for the name before it creates, so two concurrent calls
+ * would both create and the later one fail on pg_class's unique index
+ * (23505, "duplicate key value").  Serialized, the later one finds the
+ * index and does nothing.
  */
 static void
 create_fifo_index(const PgmqName *name)
@@ -520,6 +526,7 @@ create_fifo_index(const PgmqName *name)
 	char		idxname[NAMEDATALEN];
 	char	   *sql;
 
+	pgmq_lock_queue_name(name->lower);
 	(void) pgmq_queue_open(name, false, false);	/* "does not exist" */
 	pgmq_fifo_index_name(name->qtable, idxname);
 	sql = psprintf("CREATE INDEX IF NOT EXISTS %s ON %s ((" PGMQ_GROUP_EXPR("") "), msg_id)",
