@@ -265,6 +265,18 @@ priv_sql(const QueuePriv *p)
 	return psprintf("%s (%s)", p->privilege, quote_identifier(p->column));
 }
 
+/* "GRANT SELECT ON TABLE pgmq.q_x TO r", or with REVOKE ... FROM */
+static char *
+priv_statement(const char *verb, const QueuePriv *p, const GrantObjects *objs,
+			   const char *preposition, const char *role_name)
+{
+	return psprintf("%s %s ON %s %s %s %s", verb, priv_sql(p),
+					p->target == TARGET_SCHEMA ? "SCHEMA" :
+					p->target == TARGET_SEQUENCE ? "SEQUENCE" : "TABLE",
+					objs->sqlname[p->target], preposition,
+					quote_identifier(role_name));
+}
+
 /*
  * Raise "permission denied" (42501, PostgreSQL's wording) unless the
  * current user may grant (and so revoke) the privilege.
@@ -454,12 +466,7 @@ pgmq_grant_queue(PG_FUNCTION_ARGS)
 		if (TARGET_IS_SHARED(p->target) && has_priv(&objs, p, role, false))
 			continue;
 		require_grantable(&objs, p, name.name);
-		stmts = lappend(stmts, psprintf("GRANT %s ON %s %s TO %s",
-										priv_sql(p),
-										p->target == TARGET_SCHEMA ? "SCHEMA" :
-										p->target == TARGET_SEQUENCE ? "SEQUENCE" : "TABLE",
-										objs.sqlname[p->target],
-										quote_identifier(role_name)));
+		stmts = lappend(stmts, priv_statement("GRANT", p, &objs, "TO", role_name));
 	}
 	foreach(lc, stmts)
 		pgmq_exec((const char *) lfirst(lc), SPI_OK_UTILITY);
@@ -544,11 +551,7 @@ pgmq_revoke_queue(PG_FUNCTION_ARGS)
 			!OidIsValid(objs.oid[p->target]))
 			continue;
 		require_grantable(&objs, p, name.name);
-		stmts = lappend(stmts, psprintf("REVOKE %s ON %s %s FROM %s",
-										priv_sql(p),
-										p->target == TARGET_SEQUENCE ? "SEQUENCE" : "TABLE",
-										objs.sqlname[p->target],
-										quote_identifier(role_name)));
+		stmts = lappend(stmts, priv_statement("REVOKE", p, &objs, "FROM", role_name));
 	}
 	foreach(lc, stmts)
 		pgmq_exec((const char *) lfirst(lc), SPI_OK_UTILITY);
