@@ -96,6 +96,7 @@ typedef enum PgmqPlanKind
 {
 	PGMQ_PLAN_SEND,
 	PGMQ_PLAN_SEND_BATCH,
+	PGMQ_PLAN_SEND_BATCH_BARE,	/* a batch without headers */
 	PGMQ_PLAN_READ,
 	PGMQ_PLAN_READ_COND,
 	PGMQ_PLAN_POP,

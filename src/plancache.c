@@ -99,12 +99,22 @@ static const PgmqPlanDef plan_defs[PGMQ_NUM_PLANS] = {
 		"INSERT INTO @Q@ (vt, message, headers) VALUES ($1, $2, $3) RETURNING msg_id",
 		3, {TIMESTAMPTZOID, JSONBOID, JSONBOID}
 	},
+	/*
+	 * A batch: unnest in the select list runs as a ProjectSet, which hands
+	 * the INSERT one element at a time; unnest in FROM would first copy the
+	 * whole array into a tuplestore.  Rows, hence ids, follow array order;
+	 * the two unnests run in lockstep, a NULL headers array giving NULL
+	 * headers (31_send_batch checks both).  Without headers, one unnest.
+	 */
 	[PGMQ_PLAN_SEND_BATCH] = {
 		"INSERT INTO @Q@ (vt, message, headers) "
-		"SELECT $1, u.m, u.h FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) "
-		"WITH ORDINALITY AS u(m, h, n) "
-		"ORDER BY u.n RETURNING msg_id",
+		"SELECT $1, pg_catalog.unnest($2), pg_catalog.unnest($3) RETURNING msg_id",
 		3, {TIMESTAMPTZOID, JSONBARRAYOID, JSONBARRAYOID}
+	},
+	[PGMQ_PLAN_SEND_BATCH_BARE] = {
+		"INSERT INTO @Q@ (vt, message) "
+		"SELECT $1, pg_catalog.unnest($2) RETURNING msg_id",
+		2, {TIMESTAMPTZOID, JSONBARRAYOID}
 	},
 	[PGMQ_PLAN_READ] = {
 		READ_SQL(""),

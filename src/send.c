@@ -93,14 +93,20 @@ pgmq_insert_messages(PgmqQueue *queue, bool batch, TimestampTz vt,
 					 DestReceiver *dest)
 {
 	Oid			jtype = batch ? JSONBARRAYOID : JSONBOID;
-	SPIPlanPtr	plan = pgmq_queue_plan(queue, batch ? PGMQ_PLAN_SEND_BATCH : PGMQ_PLAN_SEND);
-	ParamListInfo params = makeParamList(3);
+	bool		bare = batch && headers_null;
+	SPIPlanPtr	plan;
+	ParamListInfo params = makeParamList(bare ? 2 : 3);
 	SPIExecuteOptions options;
 	int			rc;
 
+	if (!batch)
+		plan = pgmq_queue_plan(queue, PGMQ_PLAN_SEND);
+	else
+		plan = pgmq_queue_plan(queue, bare ? PGMQ_PLAN_SEND_BATCH_BARE : PGMQ_PLAN_SEND_BATCH);
 	pgmq_param(params, 0, TIMESTAMPTZOID, TimestampTzGetDatum(vt), false);
 	pgmq_param(params, 1, jtype, msg, false);
-	pgmq_param(params, 2, jtype, headers_null ? (Datum) 0 : headers, headers_null);
+	if (!bare)
+		pgmq_param(params, 2, jtype, headers_null ? (Datum) 0 : headers, headers_null);
 
 	memset(&options, 0, sizeof(options));
 	options.params = params;
