@@ -73,11 +73,17 @@ SELECT c.msg_id FROM pgmq.q_plans c WHERE c.vt OPERATOR(pg_catalog.<=) $1
  ORDER BY c.msg_id LIMIT 1;
 EXPLAIN (COSTS OFF) EXECUTE skip_hint_plan(now());
 
+-- send_batch: unnest in the select list runs as a ProjectSet, streaming rows
+-- in array order with no tuplestore or sort in between
 PREPARE send_batch_plan(timestamptz, jsonb[], jsonb[]) AS
 INSERT INTO pgmq.q_plans (vt, message, headers)
-SELECT $1, u.m, u.h FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3))
-       WITH ORDINALITY AS u(m, h, n) ORDER BY u.n RETURNING msg_id;
+SELECT $1, pg_catalog.unnest($2), pg_catalog.unnest($3) RETURNING msg_id;
 EXPLAIN (COSTS OFF) EXECUTE send_batch_plan(now(), ARRAY['{}']::jsonb[], NULL);
+
+PREPARE send_batch_bare_plan(timestamptz, jsonb[]) AS
+INSERT INTO pgmq.q_plans (vt, message)
+SELECT $1, pg_catalog.unnest($2) RETURNING msg_id;
+EXPLAIN (COSTS OFF) EXECUTE send_batch_bare_plan(now(), ARRAY['{}']::jsonb[]);
 
 PREPARE delete_plan(int8) AS
 DELETE FROM pgmq.q_plans WHERE msg_id OPERATOR(pg_catalog.=) $1 RETURNING msg_id;
