@@ -93,16 +93,15 @@ pgmq_insert_messages(PgmqQueue *queue, bool batch, TimestampTz vt,
 					 DestReceiver *dest)
 {
 	Oid			jtype = batch ? JSONBARRAYOID : JSONBOID;
-	bool		bare = batch && headers_null;
-	SPIPlanPtr	plan;
+	bool		bare = batch && headers_null;	/* the plan without headers */
+	SPIPlanPtr	plan = pgmq_queue_plan(queue,
+									   !batch ? PGMQ_PLAN_SEND :
+									   bare ? PGMQ_PLAN_SEND_BATCH_BARE :
+									   PGMQ_PLAN_SEND_BATCH);
 	ParamListInfo params = makeParamList(bare ? 2 : 3);
 	SPIExecuteOptions options;
 	int			rc;
 
-	if (!batch)
-		plan = pgmq_queue_plan(queue, PGMQ_PLAN_SEND);
-	else
-		plan = pgmq_queue_plan(queue, bare ? PGMQ_PLAN_SEND_BATCH_BARE : PGMQ_PLAN_SEND_BATCH);
 	pgmq_param(params, 0, TIMESTAMPTZOID, TimestampTzGetDatum(vt), false);
 	pgmq_param(params, 1, jtype, msg, false);
 	if (!bare)
